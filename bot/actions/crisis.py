@@ -1,0 +1,116 @@
+"""Crisis safety net: spot an overdose, suicide or danger message by keyword, and say what to do.
+
+Dependency-free on purpose: the Rasa NLU pipeline uses it (so a crisis never depends on the model
+alone), the actions use it, and the SMS gateway in the app's venv can import it too.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+OVERDOSE, SUICIDE, DANGER = "overdose", "suicide", "danger"
+KINDS = (OVERDOSE, SUICIDE, DANGER)
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents stripped, curly quotes made straight, whitespace squeezed."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Each pattern runs on normalize()d text. Ordered: overdose first, since "not breathing" also
+# means danger but the overdose answer (911 + naloxone) is the right one.
+_PATTERNS: dict[str, list[str]] = {
+    OVERDOSE: [
+        r"\bo\.?d\.?(?:ing|ed|'d|'ing|in)?\b(?!\s*(?:meeting|mtg))",
+        r"\bover ?dos(?:e|ed|ing|es)\b(?! (?:prevention|awareness|training|kits?|response)\b)",
+        r"\bsobre ?dosis\b",
+        r"\b(?:not|isn'?t|stopped|barely|can'?t|cant) breath(?:e|ing)\b",
+        r"\bno (?:esta )?respira\b|\bdejo de respirar\b|\bno puede respirar\b",
+        r"\b(?:won'?t|wont|will not|can'?t|cant|not) (?:wake(?: him| her| them)?(?: up)?|waking up|respond(?:ing)?)\b",
+        r"\bunresponsive\b|\bpassed out\b|\bturning blue\b|\b(?:lips|face) (?:are |is |turning )?blue\b",
+        r"\bno (?:se )?despierta\b|\bno reacciona\b|\bno responde\b|\binconsciente\b|\blabios morados\b|\bse (?:esta )?poniendo azul\b",
+        r"\btook (?:too many|a bunch of|all (?:my|the|of my)) (?:pills|xanax|percs?|oxys?|bars)\b",
+        r"\b(?:too much|bad batch of|laced with) (?:fent|fentanyl|dope|heroin)\b|\bfent(?:anyl)? in (?:it|the)\b",
+        r"\bse paso (?:de|con) (?:la )?(?:droga|dosis|fentanilo|heroina)\b|\bse metio demasiad[oa]\b",
+        r"\b(?:need|where can i get|give (?:him|her) |use) (?:narcan|naloxone)\b(?! training)",
+    ],
+    SUICIDE: [
+        r"\bsuicid(?:e|al|io|arme|a)\b(?! (?:prevention|survivors?|loss|awareness|bereavement)\b)",
+        r"\bkill(?:ing)? my ?self\b|\bend (?:it all|my life|things)\b|\btake my (?:own )?life\b",
+        r"\b(?:want|wanna|going|gonna|ready) to die\b|\bwanna die\b|\bdon'?t want to (?:live|be alive|be here)(?: anymore)?\b",
+        r"\bbetter off dead\b|\bno reason to live\b|\bcan'?t go on\b|\bhurt(?:ing)? my ?self\b|\bcut(?:ting)? my ?self\b",
+        r"\bmatarme\b|\bme quiero morir\b|\bquiero morir(?:me)?\b|\bquitarme la vida\b|\bno quiero vivir\b|\bacabar con (?:todo|mi vida)\b",
+        r"\bhacerme dano\b|\bno vale la pena vivir\b|\bmejor muert[oa]\b",
+    ],
+    DANGER: [
+        r"\b(?:he|she|they|someone|somebody|my (?:bf|boyfriend|gf|girlfriend|husband|wife|partner|dealer|ex))(?:'s| is| are)? (?:going to|gonna|trying to|threatening to|about to) (?:kill|hurt|beat|shoot|stab)\b",
+        r"\b(?:he|she|they|someone|somebody)(?:'s| is| are)? (?:hitting|beating|choking|attacking|following|hurting) me\b",
+        r"\b(?:i'?m|i am|im) (?:not safe|in danger|being (?:hurt|abused|followed|attacked|trafficked))\b|\bnot safe (?:here|at home|right now)\b",
+        r"\bhas a (?:gun|knife)\b|\bpointing a gun\b|\bgun to my\b|\bdomestic violence\b|\bbeing abused\b",
+        r"\bme (?:va|quiere|quieren|van) a matar\b|\bme (?:esta|estan) (?:pegando|golpeando|siguiendo|amenazando)\b",
+        r"\bno estoy a salvo\b|\b(?:estoy|estamos) en peligro\b|\bme pega\b|\bviolencia domestica\b|\btiene un (?:arma|cuchillo|pistola)\b",
+    ],
+}
+_COMPILED = {kind: [re.compile(p) for p in pats] for kind, pats in _PATTERNS.items()}
+
+
+def detect(text: str) -> Optional[str]:
+    """The crisis kind a message is about ('overdose', 'suicide', 'danger'), or None."""
+    norm = normalize(text)
+    for kind in KINDS:
+        if any(p.search(norm) for p in _COMPILED[kind]):
+            return kind
+    return None
+
+
+# Replies: each under 320 characters, so one SMS segment pair at most.
+_REPLIES = {
+    "en": {
+        OVERDOSE: ("Possible overdose: call 911 now. Give naloxone (Narcan): 1 spray in a nostril, "
+                   "rescue breaths, lay them on their side, 2nd dose after 2-3 min if no response. "
+                   "Stay with them. Thoughts of suicide: call or text 988. Are you safe right now?"),
+        SUICIDE: ("I'm glad you told me. Call or text 988 now (Suicide & Crisis Lifeline, free, 24/7). "
+                  "In danger or someone overdosing: call 911; give naloxone (Narcan) if you have it. "
+                  "Are you safe right now?"),
+        DANGER: ("If you're in danger now, call 911. If you can't talk, text 911 where available. "
+                 "Call or text 988 for support 24/7. Overdose: call 911 and give naloxone (Narcan). "
+                 "Are you safe right now?"),
+    },
+    "es": {
+        OVERDOSE: ("Posible sobredosis: llama al 911 ya. Da naloxona (Narcan): 1 spray en la nariz, "
+                   "respiracion de rescate, de lado, 2a dosis en 2-3 min si no responde. Quedate con "
+                   "la persona. Si piensas en el suicidio: llama o texto al 988. ¿Estas a salvo ahora?"),
+        SUICIDE: ("Gracias por decirmelo. Llama o manda texto al 988 ahora (gratis, 24/7, marca 2 para "
+                  "español). Si hay peligro o una sobredosis: llama al 911 y usa naloxona (Narcan). "
+                  "¿Estas a salvo ahora?"),
+        DANGER: ("Si estas en peligro ahora, llama al 911. Si no puedes hablar, manda texto al 911 "
+                 "donde se pueda. Apoyo 24/7: llama o texto al 988 (marca 2). Sobredosis: 911 y "
+                 "naloxona (Narcan). ¿Estas a salvo ahora?"),
+    },
+}
+_SAFE = {
+    "en": "I'm glad. I'm here whenever you want: text MENU to find a meeting, a bed or treatment. 988 is there 24/7 too.",
+    "es": "Me alegra. Aqui estoy cuando quieras: escribe MENU para buscar reuniones, vivienda o tratamiento. El 988 esta 24/7.",
+}
+_UNSAFE = {
+    "en": "Please call 911 now, or call or text 988 if you can. If someone isn't breathing, give naloxone and call 911. I'm still here.",
+    "es": "Por favor llama al 911 ahora, o llama o manda texto al 988. Si alguien no respira, da naloxona y llama al 911. Sigo aqui.",
+}
+
+
+def reply(kind: Optional[str], lang: str = "en") -> str:
+    """What to say at once for a crisis of this kind (danger when unknown)."""
+    table = _REPLIES.get(lang, _REPLIES["en"])
+    return table.get(kind or DANGER, table[DANGER])
+
+
+def safe_reply(lang: str = "en") -> str:
+    return _SAFE.get(lang, _SAFE["en"])
+
+
+def unsafe_reply(lang: str = "en") -> str:
+    return _UNSAFE.get(lang, _UNSAFE["en"])

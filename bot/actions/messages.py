@@ -1,0 +1,278 @@
+"""What the bot says, in English and Spanish, and how a listing fits in an SMS (pure functions)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Optional
+
+SAMHSA = "1-800-662-4357"
+
+NEED_LABEL = {
+    "en": {"support_group": "Meetings", "sober_living": "Sober living", "housing": "Housing/shelter",
+           "transportation": "Rides", "treatment": "Treatment"},
+    "es": {"support_group": "Reuniones", "sober_living": "Vivienda sobria", "housing": "Vivienda/albergue",
+           "transportation": "Transporte", "treatment": "Tratamiento"},
+}
+
+TEXT = {
+    "en": {
+        "menu": "Reply a number:\n1 Meetings\n2 Sober living\n3 Housing/shelter\n4 Rides\n5 Treatment/detox\nRESET starts over.",
+        "ask_location": "Where are you? Send a ZIP code, a city and state (Santa Ana, CA) or an address.",
+        "unknown_place": "I couldn't find '{place}'. Try a ZIP code.",
+        "unreachable": "Sorry, I can't reach the directory right now. Please try again in a few minutes, or call 211 (24/7). In a crisis call 911 or call/text 988.",
+        "results_header": "{need} near {place}:",
+        "widened_header": "Nothing within {r1} mi. Closest within {r2} mi:",
+        "results_footer": "Reply {first}-{last} for details, MORE for more.",
+        "results_footer_one": "Reply {first} for details.",
+        "no_results": "I found no {need_lower}{filters} near {place}, even within {r2} mi. Call 211 for local help, or SAMHSA's free 24/7 helpline {samhsa}.",
+        "no_results_filters": " Reply ANY to search without those filters.",
+        "no_results_menu": " Text MENU to try something else.",
+        "no_more": "That's all I have within {r} mi. Reply a number for details, or MENU. You can also call 211.",
+        "nothing_to_show": "Tell me what you need and where first, e.g. 'NA meeting near 92701', or text MENU.",
+        "prefs_intro": "To pick the best 3 for you:",
+        "prefs_outro": "Reply in your words, or ANY.",
+        "bad_number": "Reply a number from the list ({first}-{last}), MORE for more, or MENU.",
+        "bad_number_none": "Text MENU for the options, or tell me what you need.",
+        "offer_referral": "Want me to text you this and let them know you're coming? YES or NO",
+        "referral_done": "Done. The details are on their way by text, and {name} will know you're coming (ref {code}). Text MENU if you need anything else.",
+        "referral_failed": "Sorry, I couldn't send that right now. Their number is {phone}. Please try again later.",
+        "referral_declined": "OK, I won't. Reply another number, MORE, or MENU.",
+        "yes_nothing": "What can I help you find? Tell me what you need and where, or text MENU.",
+        "no_nothing": "OK. Text MENU whenever you want.",
+        "results_yes": "Reply a number from the list for details, MORE for more, or MENU.",
+        "reset": "OK, starting over. What do you need, and where (ZIP or city)? Text MENU for options.",
+        "mi": "mi",
+        "beds_free": "{n} {unit} free",
+        "full": "full now",
+        "next_meeting": "next {label}",
+        "open_until": "open till {end}",
+        "opens": "opens {start}",
+        "closed_today": "closed today",
+        "online": "online",
+        "details_hours": "Today: {hours}",
+        "details_next": "Next meeting: {label}",
+        "details_capacity": "{n} of {max} {unit} free ({when})",
+        "details_full": "No {unit} free ({when})",
+        "updated_today": "updated today",
+        "updated_days": "updated {n}d ago",
+    },
+    "es": {
+        "menu": "Responde con un numero:\n1 Reuniones\n2 Vivienda sobria\n3 Vivienda/albergue\n4 Transporte\n5 Tratamiento/desintox\nRESET empieza de nuevo.",
+        "ask_location": "¿Donde estas? Manda tu codigo postal, ciudad y estado (Miami, FL) o una direccion.",
+        "unknown_place": "No encontre '{place}'. Prueba con un codigo postal.",
+        "unreachable": "Perdon, no puedo conectar con el directorio ahora. Intenta en unos minutos o llama al 211 (24/7). En crisis llama al 911 o llama/texto al 988.",
+        "results_header": "{need} cerca de {place}:",
+        "widened_header": "Nada a menos de {r1} mi. Lo mas cercano a {r2} mi:",
+        "results_footer": "Responde {first}-{last} para detalles, MAS para ver mas.",
+        "results_footer_one": "Responde {first} para detalles.",
+        "no_results": "No encontre {need_lower}{filters} cerca de {place}, ni a {r2} mi. Llama al 211 para ayuda local, o a la linea gratis de SAMHSA 24/7: {samhsa} (en español).",
+        "no_results_filters": " Responde CUALQUIERA para buscar sin esos filtros.",
+        "no_results_menu": " Escribe MENU para buscar otra cosa.",
+        "no_more": "Es todo lo que tengo a {r} mi. Responde un numero para detalles, o MENU. Tambien puedes llamar al 211.",
+        "nothing_to_show": "Primero dime que necesitas y donde, por ejemplo 'reunion de AA cerca de 33125', o escribe MENU.",
+        "prefs_intro": "Para darte las 3 mejores:",
+        "prefs_outro": "Responde con tus palabras, o CUALQUIERA.",
+        "bad_number": "Responde un numero de la lista ({first}-{last}), MAS para ver mas, o MENU.",
+        "bad_number_none": "Escribe MENU para ver opciones, o dime que necesitas.",
+        "offer_referral": "¿Te mando esto por texto y les aviso que vas? SI o NO",
+        "referral_done": "Listo. Te llegan los datos por texto y {name} sabe que vas (ref {code}). Escribe MENU si necesitas algo mas.",
+        "referral_failed": "Perdon, no pude enviarlo ahora. Su telefono es {phone}. Intenta mas tarde.",
+        "referral_declined": "Esta bien, no lo hago. Responde otro numero, MAS o MENU.",
+        "yes_nothing": "¿Que te ayudo a buscar? Dime que necesitas y donde, o escribe MENU.",
+        "no_nothing": "Esta bien. Escribe MENU cuando quieras.",
+        "results_yes": "Responde un numero de la lista para detalles, MAS para ver mas, o MENU.",
+        "reset": "Listo, empezamos de nuevo. ¿Que necesitas y donde (codigo postal o ciudad)? Escribe MENU para opciones.",
+        "mi": "mi",
+        "beds_free": "{n} {unit} libres",
+        "full": "lleno ahora",
+        "next_meeting": "prox. {label}",
+        "open_until": "abierto hasta {end}",
+        "opens": "abre {start}",
+        "closed_today": "cerrado hoy",
+        "online": "en linea",
+        "details_hours": "Hoy: {hours}",
+        "details_next": "Proxima reunion: {label}",
+        "details_capacity": "{n} de {max} {unit} libres ({when})",
+        "details_full": "Sin {unit} libres ({when})",
+        "updated_today": "actualizado hoy",
+        "updated_days": "actualizado hace {n}d",
+    },
+}
+
+# Preference questions, one per attribute group, asked only when the group changes the top 3.
+PREF_QUESTIONS = {
+    "en": {"gender": "Women-only or men-only place?", "mat": "On MAT (suboxone, methadone)?",
+           "cost": "Need it free or low cost?", "kids": "Kids with you?", "spanish": "Spanish-speaking?",
+           "format": "Online or in person?"},
+    "es": {"gender": "¿Solo mujeres u hombres?", "mat": "¿Tomas suboxone o metadona?",
+           "cost": "¿Gratis o bajo costo?", "kids": "¿Vienen tus hijos?", "spanish": "¿Que hablen español?",
+           "format": "¿En linea o en persona?"},
+}
+
+FILTER_WORDS = {
+    "en": {"women": "women-only", "men": "men-only", "mat_friendly": "MAT-friendly", "free": "free",
+           "sliding_scale": "low-cost", "insurance": "Medicaid/insurance", "families_with_children": "family",
+           "youth": "youth", "veterans": "veterans'", "lgbtq": "LGBTQ+", "online": "online",
+           "in_person": "in-person", "wheelchair": "wheelchair-accessible", "na": "NA", "aa": "AA",
+           "al_anon": "Al-Anon", "smart_recovery": "SMART", "walk_in": "walk-in",
+           "tonight": "tonight", "now": "open now", "today": "today", "es": "Spanish-speaking"},
+    "es": {"women": "solo mujeres", "men": "solo hombres", "mat_friendly": "que acepte MAT", "free": "gratis",
+           "sliding_scale": "bajo costo", "insurance": "con Medicaid/seguro", "families_with_children": "para familias",
+           "youth": "para jovenes", "veterans": "para veteranos", "lgbtq": "LGBTQ+", "online": "en linea",
+           "in_person": "en persona", "wheelchair": "con acceso en silla de ruedas", "na": "NA", "aa": "AA",
+           "al_anon": "Al-Anon", "smart_recovery": "SMART", "walk_in": "sin cita",
+           "tonight": "esta noche", "now": "abierto ahora", "today": "hoy", "es": "en español"},
+}
+
+_UNITS_ES = {"beds": "camas", "bed": "cama", "spots": "lugares", "spot": "lugar", "seats": "asientos",
+             "rooms": "cuartos", "slots": "lugares", "units": "unidades"}
+_DAYS_ES = {"Mon": "lun", "Tue": "mar", "Wed": "mie", "Thu": "jue", "Fri": "vie", "Sat": "sab", "Sun": "dom",
+            "Today": "hoy", "Tonight": "esta noche", "Tomorrow": "manana"}
+
+
+def t(key: str, lang: str = "en", **kw: Any) -> str:
+    table = TEXT.get(lang) or TEXT["en"]
+    return table.get(key, TEXT["en"][key]).format(**kw)
+
+
+def miles(km: Optional[float]) -> str:
+    if km is None:
+        return "?"
+    mi = km * 0.621371
+    return f"{mi:.1f}" if mi < 10 else f"{mi:.0f}"
+
+
+def _unit(unit: Optional[str], lang: str, n: int = 2) -> str:
+    unit = unit or "beds"
+    if n == 1 and unit.endswith("s"):
+        unit = unit[:-1]
+    return _UNITS_ES.get(unit, unit) if lang == "es" else unit
+
+
+def _label_es(label: str) -> str:
+    return " ".join(_DAYS_ES.get(w, w) for w in label.split())
+
+
+def meeting_label(item: dict, lang: str) -> Optional[str]:
+    nm = item.get("next_meeting") or None
+    if not nm or not nm.get("label"):
+        return None
+    return _label_es(nm["label"]) if lang == "es" else nm["label"]
+
+
+def _hours_end(hours: str) -> Optional[str]:
+    parts = re.split(r"\s*[–-]\s*", hours or "")
+    return parts[-1] if len(parts) == 2 else None
+
+
+def fact(item: dict, need: Optional[str], lang: str) -> str:
+    """The one thing that matters most about a listing for this need, short."""
+    cap = item.get("capacity") or None
+    label = meeting_label(item, lang)
+    hours = item.get("hours_today")
+    facts: list[str] = []
+    capacity_text = None
+    if cap and cap.get("available") is not None:
+        n = int(cap["available"])
+        capacity_text = t("beds_free", lang, n=n, unit=_unit(cap.get("unit"), lang, n)) if n > 0 else t("full", lang)
+    hours_text = None
+    if item.get("open_now") and hours and _hours_end(hours):
+        hours_text = t("open_until", lang, end=_hours_end(hours))
+    elif hours and item.get("open_now") is False and _hours_end(hours):
+        hours_text = t("opens", lang, start=re.split(r"\s*[–-]\s*", hours)[0])
+    if need == "support_group":
+        order = [t("next_meeting", lang, label=label) if label else None, hours_text, capacity_text]
+    elif need in ("sober_living", "housing"):
+        order = [capacity_text, hours_text, t("next_meeting", lang, label=label) if label else None]
+    else:
+        order = [hours_text, capacity_text, t("next_meeting", lang, label=label) if label else None]
+    facts = [f for f in order if f]
+    if not facts and "online" in (item.get("attributes") or []):
+        facts = [t("online", lang)]
+    if not facts and item.get("phone"):
+        facts = [item["phone"]]
+    return facts[0] if facts else ""
+
+
+def _short(name: str, limit: int = 34) -> str:
+    name = (name or "").strip()
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1) -> list[str]:
+    lines = []
+    for i, item in enumerate(items, start=start):
+        f = fact(item, need, lang)
+        line = f"{i}. {_short(item.get('name', ''))} - {miles(item.get('distance_km'))} {t('mi', lang)}"
+        lines.append(f"{line}, {f}" if f else line)
+    return lines
+
+
+def results_message(items: list[dict], need: Optional[str], place: str, lang: str, start: int = 1,
+                    widened: Optional[tuple[float, float]] = None, header: bool = True) -> str:
+    parts = []
+    if header:
+        if widened:
+            parts.append(t("widened_header", lang, r1=miles(widened[0]), r2=miles(widened[1])))
+        else:
+            parts.append(t("results_header", lang, need=NEED_LABEL.get(lang, NEED_LABEL["en"]).get(need, ""), place=place))
+    parts += result_lines(items, need, lang, start)
+    last = start + len(items) - 1
+    parts.append(t("results_footer_one", lang, first=start) if last == start
+                 else t("results_footer", lang, first=start, last=last))
+    return "\n".join(parts)
+
+
+def filters_text(attributes: Iterable[str], when: Optional[str], language: Optional[str], lang: str) -> str:
+    words = FILTER_WORDS.get(lang, FILTER_WORDS["en"])
+    picked = [words[a] for a in attributes if a in words]
+    if when:
+        picked.append(words.get(when, when))
+    if language:
+        picked.append(words.get(language, language))
+    if not picked:
+        return ""
+    return " (" + ", ".join(picked) + ")"
+
+
+def no_results_message(need: Optional[str], place: str, lang: str, radius_km: float, has_filters: bool,
+                       filters: str = "") -> str:
+    label = NEED_LABEL.get(lang, NEED_LABEL["en"]).get(need, "").lower()
+    msg = t("no_results", lang, need_lower=label, filters=filters, place=place, r2=miles(radius_km), samhsa=SAMHSA)
+    msg += t("no_results_filters", lang) if has_filters else t("no_results_menu", lang)
+    return msg
+
+
+def _ago(updated_at: Optional[str], today_iso: Optional[str], lang: str) -> str:
+    if not updated_at or not today_iso:
+        return t("updated_today", lang)
+    from datetime import date
+    try:
+        d = (date.fromisoformat(today_iso[:10]) - date.fromisoformat(updated_at[:10])).days
+    except ValueError:
+        return t("updated_today", lang)
+    return t("updated_today", lang) if d <= 0 else t("updated_days", lang, n=d)
+
+
+def detail_message(item: dict, lang: str, today_iso: Optional[str] = None) -> str:
+    """Name, place, phone and the facts, then the referral offer; trimmed to fit 320 chars."""
+    name = item.get("name") or ""
+    org = item.get("organization") or ""
+    head = f"{name} ({org})" if org and org.lower() != name.lower() else name
+    lines = [_short(head, 70), item.get("address") or "", item.get("phone") or ""]
+    label = meeting_label(item, lang)
+    if label:
+        lines.append(t("details_next", lang, label=label))
+    if item.get("hours_today"):
+        lines.append(t("details_hours", lang, hours=item["hours_today"]))
+    cap = item.get("capacity") or None
+    if cap and cap.get("available") is not None:
+        when = _ago(cap.get("updated_at"), today_iso, lang)
+        n = int(cap["available"])
+        unit = _unit(cap.get("unit"), lang, n)
+        lines.append(t("details_capacity", lang, n=n, max=cap.get("maximum") or "?", unit=unit, when=when) if n > 0
+                     else t("details_full", lang, unit=_unit(cap.get("unit"), lang), when=when))
+    offer = t("offer_referral", lang)
+    lines = [line for line in lines if line]
+    while len("\n".join(lines + [offer])) > 320 and len(lines) > 3:
+        lines.pop()
+    return "\n".join(lines + [offer])

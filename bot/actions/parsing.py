@@ -1,0 +1,214 @@
+"""Pure parsing helpers: what a text message says about place, preferences, time and language.
+
+No Rasa import here, so the helpers are unit-tested directly and reused by the NLU safety net.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .crisis import normalize
+
+NEEDS = ("support_group", "sober_living", "housing", "transportation", "treatment")
+# MENU numbers (issue 4): 1 meetings, 2 sober living, 3 housing, 4 rides, 5 treatment.
+MENU = {str(i + 1): code for i, code in enumerate(NEEDS)}
+
+STATES = set("""AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
+NH NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY""".split())
+_STATE_RE = "|".join(sorted(STATES))
+
+ZIP_RE = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d-])")
+_STREET = (r"st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|ln|lane|way|ct|court|pl|place|"
+           r"pkwy|parkway|hwy|highway|cir|circle|ter|terrace|trl|trail|calle|avenida")
+ADDRESS_RE = re.compile(
+    rf"\b(\d{{1,6}}\s+(?:[nsew]\.?\s+)?[a-z0-9.'-]+(?:\s+[a-z0-9.'-]+){{0,3}}\s+(?:{_STREET})\b\.?"
+    rf"(?:\s*,?\s+[a-z][a-z .'-]*?\s*,?\s*(?:{_STATE_RE})\b|\s*,\s*[a-z][a-z .'-]+)?(?:\s*\d{{5}})?)", re.I)
+CITY_STATE_RE = re.compile(
+    rf"\b([a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}})\s*,\s*({_STATE_RE})\b\.?", re.I)
+# "near Santa Ana CA" / "in kansas city mo" without the comma.
+NEAR_CITY_STATE_RE = re.compile(
+    rf"\b(?:near|in|around|by|cerca de|en)\s+([a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,3}})\s+({_STATE_RE})\b\.?$", re.I)
+_LEAD_WORDS = re.compile(r"^(?:.*\b(?:near|in|around|by|at|cerca de|en|por)\s+)", re.I)
+
+# Known metro names people type without a state; the directory geocodes them.
+KNOWN_PLACES = {
+    "santa ana": "Santa Ana, CA", "orange county": "Santa Ana, CA", "oc": "Santa Ana, CA",
+    "anaheim": "Anaheim, CA", "irvine": "Irvine, CA", "costa mesa": "Costa Mesa, CA",
+    "garden grove": "Garden Grove, CA", "huntington beach": "Huntington Beach, CA",
+    "miami": "Miami, FL", "hialeah": "Hialeah, FL", "little havana": "Miami, FL",
+    "miami beach": "Miami Beach, FL", "kansas city": "Kansas City, MO", "kc": "Kansas City, MO",
+    "kcmo": "Kansas City, MO", "independence": "Independence, MO",
+}
+_KNOWN_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in KNOWN_PLACES), key=len, reverse=True)) + r")\b")
+
+
+def parse_location(text: str) -> Optional[str]:
+    """A place the directory can geocode: a ZIP, an address, 'City, ST' or a known city; else None."""
+    raw = (text or "").strip()
+    m = ADDRESS_RE.search(raw)
+    if m:
+        return _tidy(m.group(1))
+    m = ZIP_RE.search(raw)
+    if m:
+        return m.group(1)
+    m = CITY_STATE_RE.search(raw)
+    if m:
+        city = _LEAD_WORDS.sub("", m.group(1)).strip()
+        return f"{_title(city)}, {m.group(2).upper()}"
+    m = NEAR_CITY_STATE_RE.search(raw)
+    if m:
+        return f"{_title(m.group(1))}, {m.group(2).upper()}"
+    m = _KNOWN_RE.search(normalize(raw))
+    if m and not (m.group(1) in ("oc", "kc") and len(raw) > 40):
+        return KNOWN_PLACES[m.group(1)]
+    return None
+
+
+def bare_place(text: str) -> Optional[str]:
+    """The whole message as a place name, for a reply to 'What ZIP or city?' ('Santa Ana')."""
+    t = re.sub(r"^(?:i'?m |i am |im |estoy |vivo )?(?:in|at|near|around|en|cerca de|por)\s+", "",
+               (text or "").strip(), flags=re.I).strip(" .!?")
+    if 2 <= len(t) <= 40 and re.fullmatch(r"[A-Za-zÀ-ÿ .,'-]+", t) and len(t.split()) <= 4:
+        return _title(t)
+    return None
+
+
+def _tidy(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip(" ,.")
+
+
+def _title(s: str) -> str:
+    return " ".join(w if w.isupper() and len(w) <= 3 else w.capitalize() for w in s.split())
+
+
+# Preferences: attribute codes of the directory API (directory/vocab.py) and the words for them.
+_ATTRIBUTE_WORDS: dict[str, str] = {
+    "women": r"wom[ae]n|female|ladies|lady|girls|mujer(?:es)?|femenin[oa]s?|chicas|damas",
+    "men": r"(?<!wo)men|(?<!fe)male|guys|hombres?|masculin[oa]s?|varones",
+    "lgbtq": r"lgbt\w*|gay|queer|trans|lesbian\w*|bisexual",
+    "mat_friendly": (r"mat|moud|suboxone|subs|sub|bupe|buprenorphine|buprenorfina|methadone|metadona|"
+                     r"vivitrol|naltrexone|naltrexona|sublocade|on meds|on my meds|medication assisted|"
+                     r"con medicamento|tomo suboxone"),
+    "wheelchair": r"wheel ?chair|accessible|silla de ruedas",
+    "free": r"free|no cost|gratis|gratuit[oa]|sin costo|no money|can'?t pay|no tengo dinero|sin dinero",
+    "sliding_scale": r"sliding scale|low cost|cheap|affordable|bajo costo|barat[oa]|economic[oa]",
+    "insurance": r"insurance|medicaid|medi-?cal|medicare|seguro|obamacare|tricare",
+    "online": r"online|zoom|virtual|en linea|por internet",
+    "in_person": r"in person|in-person|presencial|en persona|face to face",
+    "youth": r"teens?|teenagers?|youth|young (?:adult|people|person)|under 18|jovenes|adolescentes?",
+    "families_with_children": (r"(?:my |with |w/ ?)(?:kids?|children|son|daughter|baby|babies|family)|"
+                               r"families|family shelter|mis hij[oa]s|con (?:mis )?(?:hij[oa]s|ninos|bebe|familia)|"
+                               r"familias?"),
+    "veterans": r"veterans?|vets?|veteran[oa]s?",
+    "na": r"na|narcotics anonymous|narcoticos anonimos",
+    "aa": r"aa|alcoholics anonymous|alcoholicos anonimos|big book",
+    "al_anon": r"al-? ?anon|alateen|nar-? ?anon",
+    "smart_recovery": r"smart(?: recovery)?",
+    "walk_in": r"walk-? ?ins?|no appointment|sin cita",
+}
+_ATTR_RE = {code: re.compile(rf"\b(?:{words})\b") for code, words in _ATTRIBUTE_WORDS.items()}
+# Words that belong to one need only (no 'na' when someone says 'cama' etc. is handled by \b).
+_MEETING_ONLY = {"na", "aa", "al_anon", "smart_recovery"}
+
+
+def parse_attributes(text: str, need: Optional[str] = None) -> list[str]:
+    """Attribute codes a message asks for, in a stable order."""
+    norm = normalize(text)
+    found = [code for code, rx in _ATTR_RE.items() if rx.search(norm)]
+    if "women" in found and "men" in found and not re.search(r"\b(?:men|hombres?|male)\b.*\b(?:and|y|&)\b|\b(?:and|y|&)\b\s*(?:men|hombres?)", norm):
+        found.remove("men")
+    if need and need != "support_group":
+        found = [c for c in found if c not in _MEETING_ONLY]
+    if need == "treatment" and "mat_friendly" in found:
+        # For treatment, 'suboxone' names the treatment itself: the MAT filter is what they want.
+        pass
+    # 'sub'/'subs' alone is ambiguous; keep it only beside a recovery word.
+    if "mat_friendly" in found and not re.search(r"\b(?:mat|moud|suboxone|bupe|buprenorphine|buprenorfina|methadone|metadona|vivitrol|naltrexone|naltrexona|sublocade|meds|medication|medicamento)\b", norm):
+        if not re.search(r"\b(?:on|take|takes|taking|allow|allows|ok with)\s+subs?\b", norm):
+            found.remove("mat_friendly")
+    return found
+
+
+def parse_when(text: str) -> Optional[str]:
+    """'now', 'today' or 'tonight' (the API's `when`), or None."""
+    norm = normalize(text)
+    if re.search(r"\b(?:tonight|tonite|2nite|this evening|esta noche|hoy en la noche|para hoy en la noche)\b", norm):
+        return "tonight"
+    if re.search(r"\b(?:right now|open now|rn|asap|now|ahora(?: mismo)?|ya mismo|urgente)\b", norm):
+        return "now"
+    if re.search(r"\b(?:today|hoy|this afternoon|esta tarde)\b", norm):
+        return "today"
+    return None
+
+
+def parse_language_pref(text: str) -> Optional[str]:
+    """'es' when the person asks for Spanish-speaking help."""
+    norm = normalize(text)
+    if re.search(r"\b(?:in spanish|spanish[- ]speaking|speaks? spanish|habl\w+ (?:en )?espanol|en espanol|hispan\w*|latin[oa]s?)\b", norm):
+        return "es"
+    return None
+
+
+def parse_vacancy(text: str) -> bool:
+    norm = normalize(text)
+    return bool(re.search(r"\b(?:open beds?|beds? (?:open|available|free|tonight)|vacanc\w*|available beds?|"
+                          r"bed tonight|a bed|camas? disponibles?|una cama|cama para (?:hoy|esta noche))\b", norm))
+
+
+def parse_number(text: str) -> Optional[int]:
+    """A list choice: '2', '#2', 'number 2', 'the 2nd one', 'el 2', 'la segunda'."""
+    norm = normalize(text).strip(" .!?")
+    m = re.fullmatch(r"(?:#|no\.?|num(?:ber|ero)?\.?|option|opcion|el|la|the|pick|choose)?\s*(\d{1,2})(?:st|nd|rd|th)?(?: one| please| pls| plz| por favor)?", norm)
+    if m:
+        return int(m.group(1))
+    words = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3, "four": 4,
+             "fourth": 4, "five": 5, "fifth": 5, "six": 6, "sixth": 6, "uno": 1, "primero": 1,
+             "primera": 1, "dos": 2, "segundo": 2, "segunda": 2, "tres": 3, "tercero": 3,
+             "tercera": 3, "cuatro": 4, "cuarto": 4, "cuarta": 4, "cinco": 5, "quinto": 5, "quinta": 5}
+    m = re.fullmatch(r"(?:the |el |la |number |numero )?(\w+)(?: one| please| por favor)?", norm)
+    if m and m.group(1) in words:
+        return words[m.group(1)]
+    return None
+
+
+def parse_command(text: str) -> Optional[str]:
+    """SMS keywords that must work whatever the model thinks: 'menu', 'reset', 'more'."""
+    norm = normalize(text).strip(" .!?")
+    if re.fullmatch(r"menu|options|opciones|main menu|menu principal|show (?:me )?(?:the )?menu", norm):
+        return "menu"
+    if re.fullmatch(r"reset|restart|start over|empezar de nuevo|reiniciar|borrar todo|comenzar de nuevo|nueva busqueda|new search", norm):
+        return "reset"
+    if re.fullmatch(r"more|mas|more please|show more|more options|next|mas opciones|ver mas|otros|others|mas por favor|siguiente|any more|anymore", norm):
+        return "more"
+    return None
+
+
+_ES_WORDS = set("""necesito busco buscar quiero donde hay una un para por favor mi mis cerca reunion reuniones
+vivienda casa cama dormir ayuda tratamiento transporte ningun ninguna hola gracias si esta estoy tengo como puedo
+que de del los las el la con sin en hoy noche manana alguna algun mujeres hombres hijos desintoxicacion
+metadona clinica albergue refugio viaje llevar aventon camion autobus pase desalojado desalojaron casero
+renta alquiler sobrio sobria grupo grupos anonimos alcoholicos narcoticos estoy vivo me nos soy buenas buenos
+dias tardes noches quisiera podrias puede cuales otra otro mas menos tambien pero porque cuando ahora""".split())
+_EN_WORDS = set("""i need a the for near me my is are any where can get find looking help with to in of and
+meeting meetings house housing ride rides bus treatment detox tonight today please thanks thank you hi hello
+hey what how want some place sleep bed shelter sober living evicted kicked out yes no ok okay""".split())
+
+
+def detect_language(text: str, current: Optional[str] = None) -> Optional[str]:
+    """'es' or 'en' when the message clearly is one; the current language when it is too short to tell."""
+    raw = text or ""
+    norm = normalize(raw)
+    words = re.findall(r"[a-z']+", norm)
+    es = sum(w in _ES_WORDS for w in words) + 2 * len(re.findall(r"[ñ¿¡áéíóú]", raw.lower()))
+    en = sum(w in _EN_WORDS for w in words)
+    if norm in ("si", "sí", "claro", "no gracias", "dale", "bueno", "vale", "hola", "gracias", "ayuda", "mas"):
+        return "es"
+    if es >= 2 and es > en:
+        return "es"
+    if es == 1 and en == 0 and len(words) <= 3 and words and words[0] in _ES_WORDS - {"no", "a", "me", "mi", "con", "de", "en", "la", "el", "un", "una", "para", "por", "si", "que"}:
+        return "es"
+    if en >= 2 and en > es:
+        return "en"
+    if en == 1 and es == 0 and len(words) <= 3 and words and words[0] in _EN_WORDS - {"no", "a", "me", "mi", "i", "ok", "okay", "yes"}:
+        return "en"
+    return current

@@ -1,0 +1,102 @@
+"""Engine and session set-up, and bringing the schema up to date with Alembic.
+
+One module-level `Session` factory; callers frame their work with `with Session.begin() as s:`.
+`configure(url)` binds it (the Flask app does this at start-up, the CLI and benchmarks too).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+Session = sessionmaker(expire_on_commit=False)
+_engine: Engine | None = None
+
+
+def default_url() -> str:
+    """DATABASE_URL, or a SQLite file under instance/ (the embedded default)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style postgres:// URLs; SQLAlchemy wants the driver named.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    instance = PROJECT_ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    return f"sqlite:///{instance / 'signpost.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return engine
+
+
+def configure(url: str | None = None) -> Engine:
+    """Bind the Session factory to `url` (default: default_url()). Returns the engine."""
+    global _engine
+    url = url or default_url()
+    if _engine is not None and str(_engine.url) == str(make_url_safe(url)):
+        return _engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = make_engine(url)
+    Session.configure(bind=_engine)
+    return _engine
+
+
+def make_url_safe(url: str):
+    from sqlalchemy.engine import make_url
+    return make_url(url)
+
+
+def engine() -> Engine:
+    if _engine is None:
+        return configure()
+    return _engine
+
+
+def is_sqlite() -> bool:
+    return engine().dialect.name == "sqlite"
+
+
+def alembic_config(url: str | None = None):
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", (url or str(engine().url.render_as_string(hide_password=False))).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None) -> None:
+    """Bring the schema up to date (alembic upgrade head). Safe to call every time."""
+    from alembic import command
+    if url:
+        configure(url)
+    command.upgrade(alembic_config(), "heads")  # "heads": branches from parallel work apply too
+
+
+def current_revision() -> str | None:
+    from alembic.runtime.migration import MigrationContext
+    with engine().connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,30 @@
+"""The SMS outbox: every outbound text is recorded here first.
+
+Without Twilio credentials the outbox is where texts end (status 'outbox', read them with
+`flask --app web sms outbox`). With Twilio configured, a sender (the SMS gateway's job queue)
+takes queued rows and updates their status. `queue_sms` is the single entry point.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from directory.models import OutboundMessage
+
+# Set by the SMS gateway when Twilio is configured: a callable(message_id) that schedules sending
+# after the transaction commits. None means texts stay in the outbox.
+sender_hook = None
+
+
+def queue_sms(session, *, to: str, body: str, kind: str, referral_id: str | None = None) -> OutboundMessage:
+    msg = OutboundMessage(to=to, body=body, kind=kind, referral_id=referral_id,
+                          status="queued" if sender_hook else "outbox")
+    session.add(msg)
+    session.flush()
+    if sender_hook:
+        sender_hook(session, msg.id)
+    return msg
+
+
+def list_outbox(session, limit: int = 200) -> list[OutboundMessage]:
+    rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)).all()
+    return list(reversed(rows))

@@ -1,0 +1,79 @@
+"""Referrals: a person sent to a service, and the SMS that tells them how to get there.
+
+The texts carry the resource's name, address, phone and hours or next meeting, never a
+diagnosis (GUIDE §5). Sending goes through `outbox.queue_sms`; the SMS gateway decides whether
+that reaches Twilio or stays in the outbox.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from directory import present
+from directory.models import Referral, Service, utcnow
+from directory.outbox import queue_sms
+
+SMS_TEXT = {
+    "en": {"call": "Call", "next": "Next meeting", "hours": "Today", "map": "Map",
+           "intro": "Signpost: here is the place we talked about."},
+    "es": {"call": "Llame", "next": "Próxima reunión", "hours": "Hoy", "map": "Mapa",
+           "intro": "Signpost: aquí está el lugar del que hablamos."},
+}
+
+
+class ReferralError(ValueError):
+    def __init__(self, message: str, code: str = "bad_request"):
+        super().__init__(message)
+        self.code = code
+
+
+def new_code(session) -> str:
+    """A 4-digit code providers reply with (ACCEPT 4821); unique among open referrals."""
+    for _ in range(50):
+        code = f"{secrets.randbelow(9000) + 1000}"
+        if not session.query(Referral.id).filter(Referral.code == code,
+                                                  Referral.status.in_(("sent", "delivered", "accepted"))).first():
+            return code
+    return f"{secrets.randbelow(900000) + 100000}"
+
+
+def referral_sms(detail: dict, language: str = "en", now: dt.datetime | None = None) -> str:
+    t = SMS_TEXT.get(language, SMS_TEXT["en"])
+    lines = [t["intro"], detail["name"] + (f" ({detail['organization']})" if detail["organization"] != detail["name"] else "")]
+    if detail.get("address"):
+        lines.append(detail["address"])
+    if detail.get("phone"):
+        lines.append(f"{t['call']}: {detail['phone']}")
+    if detail.get("category") == "support_group" and detail.get("next_meeting"):
+        lines.append(f"{t['next']}: {detail['next_meeting']['label']}")
+    elif detail.get("hours_today"):
+        hours = detail["hours_today"]
+        if language == "es":
+            hours = hours.replace("Open 24 hours", "Abierto 24 horas")
+        lines.append(f"{t['hours']}: {hours}")
+    if detail.get("latitude") is not None:
+        lines.append(f"{t['map']}: https://www.openstreetmap.org/?mlat={detail['latitude']:.5f}&mlon={detail['longitude']:.5f}")
+    return "\n".join(lines)
+
+
+def create_referral(session, *, service_id: str, source: str, client_ref: str | None = None,
+                    client_phone: str | None = None, created_by: str | None = None,
+                    share_with_provider: bool = False, language: str = "en",
+                    now: dt.datetime | None = None) -> Referral:
+    """Record a referral and queue the SMS to the person. The caller commits."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if not client_ref and not client_phone:
+        raise ReferralError("A referral needs the person: client_ref (from the bot) or a phone number.")
+    if session.get(Service, service_id) is None:
+        raise ReferralError(f"No service with id '{service_id}'.", code="not_found")
+    language = language if language in SMS_TEXT else "en"
+    detail = present.service_detail(session, service_id, now)
+    referral = Referral(code=new_code(session), service_id=service_id, client_ref=client_ref,
+                        client_phone=client_phone, source=source, created_by=created_by,
+                        share_with_provider=share_with_provider, language=language, status="sent",
+                        created_at=utcnow())
+    session.add(referral)
+    session.flush()
+    queue_sms(session, to=client_phone or f"pseudonym:{client_ref}", body=referral_sms(detail, language, now),
+              kind="referral", referral_id=referral.id)
+    return referral

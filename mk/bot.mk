@@ -1,0 +1,61 @@
+# The Rasa bot (issue 4): its own Python 3.10 venv, training only when its inputs changed,
+# the test suite `make test` runs for it, the server commands and the benchmark.
+BOT_VENV     ?= .venv-bot
+BOT_PY       := $(BOT_VENV)/bin/python
+RASA         := $(BOT_VENV)/bin/rasa
+BOT_MODELS   ?= models
+BOT_STAMP    := $(BOT_MODELS)/.trained
+SIGNPOST_API_URL ?= http://127.0.0.1:$(PORT)
+export SIGNPOST_API_URL
+# Rasa's own logs: no message text at INFO or above (GUIDE §5).
+export LOG_LEVEL ?= WARNING
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+# Python 3.10 for the bot: python3.10 on PATH only if it really is 3.10 (a pyenv shim without
+# PYENV_VERSION is not), else the newest pyenv 3.10.x binary itself.
+PYTHON310 ?= $(shell for p in python3.10 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -1); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2]==(3,10)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+
+# What the model is trained from: data/, config.yml, bot/domain.yml.
+BOT_TRAIN_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml' 2>/dev/null | sort)
+
+.PHONY: bot-setup bot-train bot-test bot-test-actions bot-run-rasa bot-run-actions bench-bot
+
+$(BOT_VENV)/.installed: bot/requirements.txt
+	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 not found (Rasa 3.6 needs it). Install it with 'pyenv install 3.10' or pass PYTHON310=/path/to/python3.10." >&2; exit 1; fi
+	@echo "==> creating $(BOT_VENV) with $(PYTHON310)"
+	test -x $(BOT_PY) || $(PYTHON310) -m venv $(BOT_VENV)
+	$(BOT_PY) -m pip install --quiet --upgrade 'pip<25' 'setuptools<70' wheel
+	$(BOT_PY) -m pip install --progress-bar off -r bot/requirements.txt
+	touch $@
+
+bot-setup: $(BOT_VENV)/.installed
+
+# The stamp holds a fingerprint of the inputs; train only when it differs (mtime-proof on a fresh clone).
+bot-train: bot-setup
+	@fp=$$(cat $(BOT_TRAIN_INPUTS) | sha256sum | cut -c1-16); \
+	if [ -f $(BOT_STAMP) ] && [ "$$(cat $(BOT_STAMP))" = "$$fp" ] && ls $(BOT_MODELS)/*.tar.gz >/dev/null 2>&1; then \
+		echo "==> bot model up to date ($$fp)"; \
+	else \
+		echo "==> training the bot ($$fp)"; mkdir -p $(BOT_MODELS); \
+		$(RASA) train --domain bot/domain.yml --data data --config config.yml --out $(BOT_MODELS) --fixed-model-name signpost && \
+		echo $$fp > $(BOT_STAMP); \
+	fi
+
+bot-test: bot-train
+	$(RASA) data validate --domain bot/domain.yml --data data --config config.yml --fail-on-warnings
+	$(RASA) test core --stories bot/tests/stories --model $(BOT_MODELS)/signpost.tar.gz --endpoints bot/endpoints.yml \
+		--fail-on-prediction-errors --out $(BOT_MODELS)/results/core
+	$(BOT_VENV)/bin/pytest -q bot/tests
+
+bot-run-rasa: bot-train
+	$(RASA) run --model $(BOT_MODELS)/signpost.tar.gz --endpoints bot/endpoints.yml \
+		--credentials $$(test -f bot/credentials.yml && echo bot/credentials.yml || echo bot/credentials.yml.example) \
+		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN} --log-file /dev/null
+
+bot-run-actions: bot-setup
+	cd bot && ../$(RASA) run actions --actions actions -p $(ACTION_PORT)
+
+bench-bot: bot-train
+	$(BOT_PY) bench/bench_bot.py

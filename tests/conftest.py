@@ -1,0 +1,83 @@
+"""Fixtures in the Flask tutorial's style: `app`, `client`, `runner`, on a real SQLite file."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from directory import db
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+if not SHARED_DATA.exists():  # a checkout elsewhere: ../shared/data beside the project root
+    SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data is not beside the project")
+    return SHARED_DATA
+
+
+def make_database(path: Path, seed: bool = True) -> str:
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    if seed:
+        from directory.demo import seed_demo
+        with db.Session.begin() as s:
+            seed_demo(s)
+    return url
+
+
+@pytest.fixture(scope="session")
+def seeded_db_template(tmp_path_factory) -> Path:
+    """Migrate and seed once; each test gets a copy (a file copy is much faster than seeding)."""
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    make_database(path)
+    db.engine().dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path, seeded_db_template) -> str:
+    import shutil
+    target = tmp_path / "signpost.db"
+    shutil.copy(seeded_db_template, target)
+    url = f"sqlite:///{target}"
+    db.configure(url)
+    return url
+
+
+@pytest.fixture
+def empty_db_url(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url):
+    from web import create_app
+    app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test",
+                      "SERVICE_TOKEN": "test-token", "RASA_URL": "http://127.0.0.1:9",
+                      "ACTION_SERVER_URL": "http://127.0.0.1:9", "HEALTH_TIMEOUT": 0.2,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    yield app
+    db.engine().dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(db_url):
+    with db.Session() as s:
+        yield s

@@ -1,0 +1,42 @@
+"""Signpost's Flask app: the JSON API, the pages, the SMS gateway (application factory)."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from web.config import load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(os.environ))
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations say enough through the CLI
+
+    from web import database
+    database.init_app(app)
+
+    from web import api, cli, health
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    _json_errors_under_api(app)
+    return app
+
+
+def _json_errors_under_api(app: Flask) -> None:
+    """Unrouted /api/ paths (404, 405) answer in the API's JSON error envelope too."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        if request.path.startswith("/api/"):
+            from web.api import error_response
+            return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"),
+                                  exc.description or exc.name)
+        return exc
