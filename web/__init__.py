@@ -19,6 +19,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from web import database
     database.init_app(app)
+    # The ZIP index takes ~1 s to build: build it now (before gunicorn forks, with --preload)
+    # rather than in the first person's request.
+    from directory.geocode import ZIPS
+    ZIPS.load()
 
     from web import api, cli, health
     app.register_blueprint(api.bp)
