@@ -46,6 +46,7 @@ seed: migrate
 	$(FLASK) directory seed-demo --if-empty
 
 run: setup seed bot-train
+	@$(MAKE) -s run-banner
 	$(VENV)/bin/honcho --procfile Procfile start
 
 test-app: app-setup $(TEST_SETUP)

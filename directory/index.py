@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from directory.models import (Attribute, Language, Location, Organization, SearchEntry, Service,
                               ServiceAtLocation, TaxonomyTerm)
@@ -52,7 +52,9 @@ def _reindex_batch(session, ids: list[str]) -> int:
     for link_id, code in session.execute(
             select(Attribute.link_id, TaxonomyTerm.code)
             .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-            .where(TaxonomyTerm.taxonomy == "signpost-attribute",
+            # Naming link_entity lets ix_attribute_link (link_entity, link_id) find the rows; without
+            # it SQLite reads every attribute of every term, once per batch.
+            .where(TaxonomyTerm.taxonomy == "signpost-attribute", Attribute.link_entity.in_(("service", "location")),
                    Attribute.link_id.in_(list(ids) + list(location_ids)))):
         attr_bits[link_id] |= ATTRIBUTE_BITS.get(code, 0)
 
@@ -65,7 +67,7 @@ def _reindex_batch(session, ids: list[str]) -> int:
 
     existing = dict(session.execute(
         select(SearchEntry.service_at_location_id, SearchEntry.id).where(SearchEntry.service_id.in_(ids))).all())
-    keep, inserts = set(), []
+    keep, inserts, updates = set(), [], []
     for (sal_id, service_id, location_id, lat, lon, loc_type, loc_name, name, alt, category, status,
          beds, org_name) in rows:
         if lat is None or lon is None:
@@ -79,12 +81,17 @@ def _reindex_batch(session, ids: list[str]) -> int:
         )
         if sal_id in existing:
             keep.add(sal_id)
-            session.execute(update(SearchEntry).where(SearchEntry.id == existing[sal_id]).values(**values))
+            updates.append(dict(values, entry_id=existing[sal_id]))
         else:
             inserts.append(values)
+    # Core executemany, one statement per batch: the ORM's bulk insert fetches every new id and
+    # an UPDATE per row took minutes on a million listings.
+    conn, table = session.connection(), SearchEntry.__table__
     if inserts:
-        session.execute(insert(SearchEntry), inserts)
+        conn.execute(insert(table), inserts)
+    if updates:
+        conn.execute(update(table).where(table.c.id == bindparam("entry_id")), updates)
     stale = [eid for sal, eid in existing.items() if sal not in keep]
     if stale:
-        session.execute(delete(SearchEntry).where(SearchEntry.id.in_(stale)))
+        conn.execute(delete(table).where(table.c.id.in_(stale)))
     return len(keep) + len(inserts)

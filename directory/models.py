@@ -319,3 +319,9 @@ class SearchLog(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     filters: Mapped[str | None] = mapped_column(String(300))
     result_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Tables of the web's accounts and listing upkeep live in their own modules; imported here so
+# Alembic and create_all see them.
+from directory import accounts, listings  # noqa: E402,F401
+from directory import sms_models  # noqa: E402,F401  (SMS gateway: people, inbound messages)

@@ -2,14 +2,19 @@
 
 The texts carry the resource's name, address, phone and hours or next meeting, never a
 diagnosis (GUIDE §5). Sending goes through `outbox.queue_sms`; the SMS gateway decides whether
-that reaches Twilio or stays in the outbox.
+that reaches Twilio or stays in the outbox, and STOP blocks it there.
+
+The person is addressed by pseudonym: the bot's `client_ref` is one already; a case manager's
+`client_phone` is normalised, stored once encrypted (directory/people.py) and the referral keeps
+only its pseudonym and the last four digits for staff to recognise.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 
-from directory import present
+from directory import messaging, people, present
 from directory.models import Referral, Service, utcnow
 from directory.outbox import queue_sms
 
@@ -19,6 +24,23 @@ SMS_TEXT = {
     "es": {"call": "Llame", "next": "Próxima reunión", "hours": "Hoy", "map": "Mapa",
            "intro": "Signpost: aquí está el lugar del que hablamos."},
 }
+
+
+PROVIDER_SMS = ("New referral from {program} for {name} (ref {code}): a person asked to be connected "
+                "and has your address and phone. Reply ACCEPT {code} or FULL {code}.")
+
+
+def follow_up_delay() -> dt.timedelta:
+    return dt.timedelta(hours=messaging.current().FOLLOW_UP_AFTER_HOURS)
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+# schedules.label_start speaks English ('Today 7:00 pm', 'Thu 6:00 pm'); the Spanish text says it so.
+SPANISH_DAYS = {"Today": "Hoy", "Tomorrow": "Mañana", "Mon": "lun", "Tue": "mar", "Wed": "mié", "Thu": "jue",
+                "Fri": "vie", "Sat": "sáb", "Sun": "dom"}
 
 
 class ReferralError(ValueError):
@@ -45,7 +67,10 @@ def referral_sms(detail: dict, language: str = "en", now: dt.datetime | None = N
     if detail.get("phone"):
         lines.append(f"{t['call']}: {detail['phone']}")
     if detail.get("category") == "support_group" and detail.get("next_meeting"):
-        lines.append(f"{t['next']}: {detail['next_meeting']['label']}")
+        label = detail["next_meeting"]["label"]
+        if language == "es":
+            label = re.sub(r"\b[A-Z][a-z]+\b", lambda m: SPANISH_DAYS.get(m.group(0), m.group(0)), label)
+        lines.append(f"{t['next']}: {label}")
     elif detail.get("hours_today"):
         hours = detail["hours_today"]
         if language == "es":
@@ -67,13 +92,29 @@ def create_referral(session, *, service_id: str, source: str, client_ref: str | 
     if session.get(Service, service_id) is None:
         raise ReferralError(f"No service with id '{service_id}'.", code="not_found")
     language = language if language in SMS_TEXT else "en"
+    masked_phone = None
+    if client_phone:
+        e164 = people.normalize(client_phone)
+        if e164 is None:
+            raise ReferralError(f"'{client_phone}' is not a phone number we can text; give it with its area code.")
+        person = people.upsert(session, e164)
+        client_ref, masked_phone = person.pseudonym, people.mask(e164)
+    else:
+        person = people.find(session, client_ref)
+    if person is not None and source == "bot":
+        person.language = language  # follow-ups and later texts in the language of the conversation
     detail = present.service_detail(session, service_id, now)
     referral = Referral(code=new_code(session), service_id=service_id, client_ref=client_ref,
-                        client_phone=client_phone, source=source, created_by=created_by,
+                        client_phone=masked_phone, source=source, created_by=created_by,
                         share_with_provider=share_with_provider, language=language, status="sent",
-                        created_at=utcnow())
+                        follow_up_at=_naive_utc(now) + follow_up_delay(), created_at=utcnow())
     session.add(referral)
     session.flush()
-    queue_sms(session, to=client_phone or f"pseudonym:{client_ref}", body=referral_sms(detail, language, now),
+    queue_sms(session, to=people.address_of(client_ref), body=referral_sms(detail, language, now),
               kind="referral", referral_id=referral.id)
+    provider_phone = people.normalize(detail.get("phone"))
+    if share_with_provider and provider_phone:
+        queue_sms(session, to=provider_phone, kind="provider", referral_id=referral.id,
+                  body=PROVIDER_SMS.format(program=messaging.current().PROGRAM_NAME,
+                                           name=detail["name"], code=referral.code))
     return referral

@@ -3,33 +3,43 @@
 How: an index gives the candidate set inside a bounding box (SQLite's R*Tree, or the indexed
 (latitude, longitude) box on PostgreSQL), SQL filters what it can (category, attribute and
 language bitmasks, vacancy, text), Python takes the exact great-circle distance and drops what
-is outside the circle. The box starts small and grows (x3) until enough matches lie inside the
-circle the box was drawn around, or the requested radius is reached: so a dense city answers
-from a few hundred rows, and a true match within the radius is never dropped.
+is outside the circle. The circle starts at 0.5 km and grows (x3, or up to x8 when the matches so
+far say the area is sparse) until enough matches lie inside it, or the requested radius is
+reached: so a dense city answers from a few hundred rows, and a true match within the radius is
+never dropped. Only the page's entries are sorted and looked up further.
 Time filters (open now, tonight) read the schedules of the nearest candidates only.
+
+This runs on every search, so its SQL goes to the SQLite driver directly (`fetch_rows`; see
+bench/RESULTS.md for what that saves) and through SQLAlchemy's text() on other databases.
 
 `build_query` is the one place where search arguments are validated.
 """
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from math import asin, cos, radians, sin, sqrt
 from typing import Mapping
 
-from sqlalchemy import select, text
+from sqlalchemy import text
+from sqlalchemy.orm import Session as OrmSession
 
 from directory import geo, schedules as sched
 from directory.geo import InvalidQuery, Point
 from directory.geocode import Place, PlaceNotFound, default_geocoder
-from directory.models import Location, Schedule, ServiceAtLocation
 from directory.vocab import ATTRIBUTES, CATEGORIES, LANGUAGES, attribute_mask, language_code, language_mask
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
 MAX_OFFSET = 1000
 WHEN_VALUES = ("now", "today", "tonight")
-FIRST_RADIUS_KM = 3.0
-GROWTH = 3.0
+FIRST_RADIUS_KM = 0.5  # dense city centres answer from this; the sparse grow fast (_next_radius)
+GROWTH = 3.0  # at least; more when the first circles were sparse (_next_radius)
+MAX_GROWTH = 8.0
+GROWTH_MARGIN = 1.3  # over the radius that would hold enough matches if the density were even
 TONIGHT_FROM = dt.time(17, 0)
 
 
@@ -177,70 +187,161 @@ def _filters_sql(query: SearchQuery) -> tuple[str, dict]:
     return " AND ".join(clauses), params
 
 
-def _candidates(session, query: SearchQuery, radius_km: float):
-    """(id, sal_id, service_id, lat, lon) of filtered entries in the box around the circle."""
-    where, params = _filters_sql(query)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    rows = []
-    for i, (a, b, c, d) in enumerate(geo.split_antimeridian(geo.bounding_box(query.origin, radius_km))):
-        p = dict(params, min_lat=a, max_lat=b, min_lon=c, max_lon=d)
+_SQL_CACHE: dict[tuple, str] = {}
+
+
+def _box_sql(sqlite: bool, where: str) -> str:
+    """The candidate query for one box, built once per filter shape."""
+    key = (sqlite, where)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
         if sqlite:
-            sql = ("SELECT e.id, e.service_at_location_id, e.service_id, e.latitude, e.longitude "
-                   "FROM search_rtree r JOIN search_entry e ON e.id = r.id "
+            sql = ("SELECT e.id, e.latitude, e.longitude FROM search_rtree r JOIN search_entry e ON e.id = r.id "
                    "WHERE r.max_lat >= :min_lat AND r.min_lat <= :max_lat "
                    "AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon AND " + where)
         else:
-            sql = ("SELECT e.id, e.service_at_location_id, e.service_id, e.latitude, e.longitude "
-                   "FROM search_entry e WHERE e.latitude BETWEEN :min_lat AND :max_lat "
+            sql = ("SELECT e.id, e.latitude, e.longitude FROM search_entry e "
+                   "WHERE e.latitude BETWEEN :min_lat AND :max_lat "
                    "AND e.longitude BETWEEN :min_lon AND :max_lon AND " + where)
-        rows.extend(session.execute(text(sql), p).all())
-    return rows
+        _SQL_CACHE[key] = sql
+    return sql
+
+
+def fetch_rows(bind, sql: str, params: dict) -> list[tuple]:
+    """Run a read-only query (`:name` parameters) on a session's (or a Connection's) connection,
+    as plain tuples. Callers that run several take `session.connection()` once and pass that.
+
+    SQLite goes straight to the driver: no statement compilation, no Row objects, which is most
+    of a search's time otherwise. Its dates and times come back as the stored ISO text
+    (`as_date`, `as_time`, `as_datetime` read both forms); other databases go through text().
+    """
+    conn = bind.connection() if isinstance(bind, OrmSession) else bind
+    if conn.dialect.name == "sqlite":
+        return conn.connection.driver_connection.execute(sql, params).fetchall()
+    return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def in_clause(name: str, values) -> tuple[str, dict]:
+    """':name0,:name1,...' and its parameters, for `IN (...)` in fetch_rows SQL."""
+    values = list(values)
+    return ",".join(f":{name}{i}" for i in range(len(values))), {f"{name}{i}": v for i, v in enumerate(values)}
+
+
+def as_date(value) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_time(value) -> dt.time | None:
+    return dt.time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_datetime(value) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _within(conn, query: SearchQuery, radius_km: float) -> list[tuple[float, int, float, float]]:
+    """(distance_km, id, lat, lon) of the filtered entries inside the circle, unsorted."""
+    where, params = _filters_sql(query)
+    sql = _box_sql(conn.dialect.name == "sqlite", where)
+    # geo.distance_km inlined (same formula, same operation order): this loop sees every candidate.
+    lat0, lon0 = query.origin.lat, query.origin.lon
+    p1 = radians(lat0)
+    cos_p1 = cos(p1)
+    two_r = 2 * geo.EARTH_RADIUS
+    out = []
+    for a, b, c, d in geo.split_antimeridian(geo.bounding_box(query.origin, radius_km)):
+        params.update(min_lat=a, max_lat=b, min_lon=c, max_lon=d)
+        for eid, lat, lon in fetch_rows(conn, sql, params):
+            p2 = radians(lat)
+            h = sin((p2 - p1) / 2) ** 2 + cos_p1 * cos(p2) * sin(radians(lon - lon0) / 2) ** 2
+            dist = two_r * asin(min(1.0, sqrt(h)))
+            if dist <= radius_km:
+                out.append((dist, eid, lat, lon))
+    return out
+
+
+def _hits(conn, scored) -> list[Hit]:
+    """Hits for (distance, id, lat, lon) tuples, in their order, with their listing ids."""
+    if not scored:
+        return []
+    marks, params = in_clause("e", [s[1] for s in scored])
+    keys = {eid: (sal_id, service_id) for eid, sal_id, service_id in fetch_rows(
+        conn, f"SELECT id, service_at_location_id, service_id FROM search_entry WHERE id IN ({marks})", params)}
+    return [Hit(eid, *keys[eid], lat, lon, dist) for dist, eid, lat, lon in scored]
+
+
+def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> float:
+    """Grow the circle: x GROWTH, more (up to x MAX_GROWTH) when the matches so far say the area is
+    sparse, and straight to the requested radius when the next circle would cover most of it."""
+    factor = MAX_GROWTH if not found else min(MAX_GROWTH, max(GROWTH, GROWTH_MARGIN * math.sqrt(wanted / found)))
+    grown = radius * factor
+    return limit_km if grown * 1.5 >= limit_km else grown
 
 
 def search(session, query: SearchQuery, now: dt.datetime | None = None) -> SearchResult:
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
     radius = min(query.radius_km, FIRST_RADIUS_KM)
-    lat0, lon0 = query.origin.lat, query.origin.lon
     slots: dict = {}
+    conn = session.connection()
     while True:
-        hits = []
-        for eid, sal_id, service_id, lat, lon in _candidates(session, query, radius):
-            d = geo.distance_km(lat0, lon0, lat, lon)
-            if d <= radius:
-                hits.append(Hit(eid, sal_id, service_id, lat, lon, d))
-        hits.sort(key=lambda h: (h.distance_km, h.entry_id))
+        scored = _within(conn, query, radius)
         if query.when:
-            hits = _time_filter(session, hits, query.when, now, wanted, slots)
-        if len(hits) >= wanted or radius >= query.radius_km:
+            scored.sort()
+            hits = _time_filter(conn, scored, query.when, now, wanted, slots)
+            found = len(hits)
+        else:
+            found = len(scored)
+        if found >= wanted or radius >= query.radius_km:
             break
-        radius = min(query.radius_km, radius * GROWTH)
+        radius = _next_radius(radius, found, wanted, query.radius_km)
     # Without a time filter, a search that reached the full radius has seen every match.
-    complete = radius >= query.radius_km and (not query.when or len(hits) < wanted)
-    total = len(hits) if complete else None
-    page = hits[query.offset:query.offset + query.limit]
-    return SearchResult(page, len(hits) > query.offset + query.limit, total, radius, query, slots)
+    complete = radius >= query.radius_km and (not query.when or found < wanted)
+    total = found if complete else None
+    end = query.offset + query.limit
+    if query.when:
+        page = hits[query.offset:end]
+    else:  # only the page needs sorting and its listing ids
+        page = _hits(conn, heapq.nsmallest(end, scored)[query.offset:])
+    return SearchResult(page, found > end, total, radius, query, slots)
 
 
-def load_slots(session, sal_ids) -> dict[str, tuple[str | None, list[sched.Slot]]]:
+def load_slots(bind, sal_ids) -> dict[str, tuple[str | None, list[sched.Slot]]]:
     """Schedules of these service-at-locations (their own, or their service's), with the zone."""
     sal_ids = list(sal_ids)
     if not sal_ids:
         return {}
-    sal_rows = session.execute(
-        select(ServiceAtLocation.id, ServiceAtLocation.service_id, Location.timezone)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .where(ServiceAtLocation.id.in_(sal_ids))).all()
-    service_ids = {r[1] for r in sal_rows}
+    sal_marks, params = in_clause("sal", sal_ids)
+    return slots_of(bind, fetch_rows(
+        bind, "SELECT sal.id, sal.service_id, l.timezone FROM service_at_location sal "
+              f"JOIN location l ON l.id = sal.location_id WHERE sal.id IN ({sal_marks})", params))
+
+
+_parse_byday = lru_cache(maxsize=1024)(sched.parse_byday)  # a few patterns ("MO,TU,WE,TH,FR") recur all the time
+
+
+def slots_of(bind, sal_rows) -> dict[str, tuple[str | None, list[sched.Slot]]]:
+    """load_slots for (service_at_location id, service id, time zone) rows the caller already has."""
+    if not sal_rows:
+        return {}
+    sal_marks, params = in_clause("sal", [r[0] for r in sal_rows])
+    service_marks, service_params = in_clause("svc", {r[1] for r in sal_rows})
+    columns = "service_at_location_id, service_id, byday, opens_at, closes_at, valid_from, valid_to"
     by_sal, by_service = {}, {}
-    for row in session.scalars(select(Schedule).where(
-            (Schedule.service_at_location_id.in_(sal_ids)) |
-            ((Schedule.service_id.in_(service_ids)) & (Schedule.service_at_location_id.is_(None))))):
-        slot = sched.Slot.from_row(row)
-        if row.service_at_location_id:
-            by_sal.setdefault(row.service_at_location_id, []).append(slot)
+    for own, sal_id, service_id, byday, opens_at, closes_at, valid_from, valid_to in fetch_rows(
+            # Two indexed halves: with OR (or "service_at_location_id IS NULL" in SQL), SQLite would
+            # read the whole schedule table. The second half's rows tied to a place are skipped below.
+            bind, f"SELECT 1, {columns} FROM schedule WHERE service_at_location_id IN ({sal_marks}) UNION ALL "
+                  f"SELECT 0, {columns} FROM schedule WHERE service_id IN ({service_marks})",
+            {**params, **service_params}):
+        if sal_id and not own:
+            continue
+        slot = sched.Slot(_parse_byday(byday), as_time(opens_at), as_time(closes_at),
+                          as_date(valid_from), as_date(valid_to))
+        if sal_id:
+            by_sal.setdefault(sal_id, []).append(slot)
         else:
-            by_service.setdefault(row.service_id, []).append(slot)
+            by_service.setdefault(service_id, []).append(slot)
     return {sal_id: (tz, by_sal.get(sal_id) or by_service.get(service_id, []))
             for sal_id, service_id, tz in sal_rows}
 
@@ -264,12 +365,13 @@ def matches_when(when: str, slot_info, now: dt.datetime) -> bool:
     return sched.starts_or_open_between(slots, start, _window_end(when, now, tz_name), tz_name)
 
 
-def _time_filter(session, hits, when, now, wanted, cache) -> list[Hit]:
+def _time_filter(conn, scored, when, now, wanted, cache) -> list[Hit]:
+    """Hits (nearest first) whose schedules match `when`, reading schedules 200 candidates at a time."""
     kept = []
-    for i in range(0, len(hits), 200):
-        chunk = hits[i:i + 200]
+    for i in range(0, len(scored), 200):
+        chunk = _hits(conn, scored[i:i + 200])
         missing = [h.service_at_location_id for h in chunk if h.service_at_location_id not in cache]
-        cache.update(load_slots(session, missing))
+        cache.update(load_slots(conn, missing))
         kept.extend(h for h in chunk if matches_when(when, cache.get(h.service_at_location_id, (None, [])), now))
         if len(kept) >= wanted:
             break

@@ -7,10 +7,12 @@ BOT_MODELS   ?= models
 BOT_STAMP    := $(BOT_MODELS)/.trained
 SIGNPOST_API_URL ?= http://127.0.0.1:$(PORT)
 export SIGNPOST_API_URL
-# Rasa's own logs: no message text at INFO or above (GUIDE §5).
-export LOG_LEVEL ?= WARNING
-export RASA_TELEMETRY_ENABLED := false
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa's own logs stay at WARNING: Rasa logs message text at DEBUG (GUIDE §5: none at INFO+).
+BOT_LOG_LEVEL ?= WARNING
+# config.yml names a component in bot/nlu and the actions are the package bot.actions:
+# everything runs from the repository root with it on the path.
+BOT_ENV      := PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} LOG_LEVEL=$(BOT_LOG_LEVEL) \
+	RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3
 
 # Python 3.10 for the bot: python3.10 on PATH only if it really is 3.10 (a pyenv shim without
 # PYENV_VERSION is not), else the newest pyenv 3.10.x binary itself.
@@ -20,7 +22,7 @@ PYTHON310 ?= $(shell for p in python3.10 $$(ls -d $$(pyenv root 2>/dev/null)/ver
 # What the model is trained from: data/, config.yml, bot/domain.yml.
 BOT_TRAIN_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: bot-setup bot-train bot-test bot-test-actions bot-run-rasa bot-run-actions bench-bot
+.PHONY: bot-setup bot-train bot-test bot-run-rasa bot-run-actions bench-bot
 
 $(BOT_VENV)/.installed: bot/requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 not found (Rasa 3.6 needs it). Install it with 'pyenv install 3.10' or pass PYTHON310=/path/to/python3.10." >&2; exit 1; fi
@@ -35,27 +37,33 @@ bot-setup: $(BOT_VENV)/.installed
 # The stamp holds a fingerprint of the inputs; train only when it differs (mtime-proof on a fresh clone).
 bot-train: bot-setup
 	@fp=$$(cat $(BOT_TRAIN_INPUTS) | sha256sum | cut -c1-16); \
-	if [ -f $(BOT_STAMP) ] && [ "$$(cat $(BOT_STAMP))" = "$$fp" ] && ls $(BOT_MODELS)/*.tar.gz >/dev/null 2>&1; then \
+	if [ -f $(BOT_STAMP) ] && [ "$$(cat $(BOT_STAMP))" = "$$fp" ] && [ -f $(BOT_MODELS)/signpost.tar.gz ]; then \
 		echo "==> bot model up to date ($$fp)"; \
 	else \
 		echo "==> training the bot ($$fp)"; mkdir -p $(BOT_MODELS); \
-		$(RASA) train --domain bot/domain.yml --data data --config config.yml --out $(BOT_MODELS) --fixed-model-name signpost && \
+		$(BOT_ENV) $(RASA) train --domain bot/domain.yml --data data --config config.yml --out $(BOT_MODELS) --fixed-model-name signpost && \
 		echo $$fp > $(BOT_STAMP); \
 	fi
 
-bot-test: bot-train
-	$(RASA) data validate --domain bot/domain.yml --data data --config config.yml --fail-on-warnings
-	$(RASA) test core --stories bot/tests/stories --model $(BOT_MODELS)/signpost.tar.gz --endpoints bot/endpoints.yml \
-		--fail-on-prediction-errors --out $(BOT_MODELS)/results/core
-	$(BOT_VENV)/bin/pytest -q bot/tests
+# Validation, test stories, then pytest: parsing, crisis net, held-out NLU quality, and the
+# actions against the real directory API (web/ in the app venv, on a temp SQLite DB).
+bot-test: bot-train app-setup
+	$(BOT_ENV) $(RASA) data validate --domain bot/domain.yml --data data --config config.yml --fail-on-warnings
+	$(BOT_ENV) $(RASA) test core --stories bot/tests/stories --model $(BOT_MODELS)/signpost.tar.gz \
+		--endpoints bot/endpoints.yml --fail-on-prediction-errors --out $(BOT_MODELS)/results/core
+	$(BOT_ENV) $(BOT_VENV)/bin/pytest -q -c bot/pytest.ini --rootdir bot bot/tests
 
 bot-run-rasa: bot-train
-	$(RASA) run --model $(BOT_MODELS)/signpost.tar.gz --endpoints bot/endpoints.yml \
+	$(BOT_ENV) $(RASA) run --model $(BOT_MODELS)/signpost.tar.gz --endpoints bot/endpoints.yml \
 		--credentials $$(test -f bot/credentials.yml && echo bot/credentials.yml || echo bot/credentials.yml.example) \
-		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN} --log-file /dev/null
+		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN}
 
+# The action server calls the directory API with the service token; in development the web app
+# accepts the same default as web/config.py. The server binds localhost only (SANIC_HOST).
 bot-run-actions: bot-setup
-	cd bot && ../$(RASA) run actions --actions actions -p $(ACTION_PORT)
+	SIGNPOST_SERVICE_TOKEN=$${SIGNPOST_SERVICE_TOKEN-$$( [ "$${SIGNPOST_ENV:-development}" = development ] && echo dev-service-token)} \
+	SANIC_HOST=127.0.0.1 $(BOT_ENV) $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
 
-bench-bot: bot-train
-	$(BOT_PY) bench/bench_bot.py
+# Pipeline comparison (5-fold CV, ~10 min) and serving figures; writes "## Bot" in bench/RESULTS.md.
+bench-bot: bot-train app-setup
+	$(BOT_ENV) $(BOT_PY) bench/bench_bot.py

@@ -148,8 +148,9 @@ def test_referral_records_and_queues_the_text(client, runner):
     from directory import db
     from directory.models import OutboundMessage, Referral
     with db.Session() as s:
-        msg = s.query(OutboundMessage).one()
-        assert msg.to == "pseudonym:pseudo-1" and msg.status == "outbox" and msg.kind == "referral"
+        msg = s.query(OutboundMessage).filter_by(kind="referral").one()
+        assert msg.to == "pseudonym:pseudo-1" and msg.status == "outbox"
+        assert s.query(OutboundMessage).filter_by(kind="provider").one().to == "+17145550101"  # consent given
         assert s.get(Referral, ref["id"]).share_with_provider is True
 
 

@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web import api, cli, health
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    from web import sms; sms.init_app(app)  # SMS gateway /sms/*, simulator /dev/sms (not in production)
+    from web import pages; pages.init_app(app)  # pages, sign-in, CSRF, rate limits, CSP
     cli.init_app(app)
     _json_errors_under_api(app)
     return app

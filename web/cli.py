@@ -59,3 +59,5 @@ def init_app(app) -> None:
     # Import/export commands and other groups register themselves here as they are added.
     from web import cli_imports
     cli_imports.register(directory_cli)
+    from web import cli_users; cli_users.register(app)
+    from web import cli_sms; cli_sms.register(app)

@@ -29,8 +29,12 @@ def healthz():
         checks["database"] = {"status": "ok", "dialect": db.engine().dialect.name, "revision": rev}
     except Exception as exc:  # report, never raise: this page is how people find what is broken
         checks["database"] = {"status": "down", "error": type(exc).__name__}
-    checks["rasa"] = _http_check(cfg["RASA_URL"].rstrip("/") + "/", cfg["HEALTH_TIMEOUT"])
+    rasa = [_http_check(url.strip().rstrip("/") + "/", cfg["HEALTH_TIMEOUT"]) for url in cfg["RASA_URL"].split(",")]
+    checks["rasa"] = rasa[0] if len(rasa) == 1 else {  # several Rasa servers (the SMS gateway shards by pseudonym)
+        "status": "ok" if all(r["status"] == "ok" for r in rasa) else "down", "servers": rasa}
     checks["action_server"] = _http_check(cfg["ACTION_SERVER_URL"].rstrip("/") + "/health", cfg["HEALTH_TIMEOUT"])
+    from directory.jobs import queue_health
+    checks["worker"] = queue_health()  # the job queue and whether a worker is consuming it
     # The web app itself can serve people while the bot is down; only the database is vital.
     status = "ok" if all(c["status"] == "ok" for c in checks.values()) else (
         "degraded" if checks["database"]["status"] == "ok" else "down")

@@ -65,8 +65,10 @@ class DirectoryClient:
         return self._request("GET", "/api/v1/search", params=clean)
 
     def service(self, service_id: str) -> dict:
+        """GET /api/v1/services/{id}: the HSDS document; our flat reading of it (name, phone,
+        hours_today, next_meeting, capacity...) sits under "signpost" when the API adds it."""
         body = self._request("GET", f"/api/v1/services/{service_id}")
-        return body.get("service", body) if isinstance(body, dict) else body
+        return {**body, **body["signpost"]} if isinstance(body.get("signpost"), dict) else body
 
     def create_referral(self, service_id: str, client_ref: str, share_with_provider: bool,
                         language: str) -> dict:

@@ -145,9 +145,10 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
                 "last_search": {"pending": groups}, "shown": []})
 
     page = items[:PAGE]
-    return Reply([results_message(page, s.need, place, lang, 1, widened)], {
+    total = meta.get("total", len(items))
+    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=total > len(page))], {
         "awaiting": "results", "shown": [i["service_id"] for i in page], "selected": None,
-        "last_search": {"params": params, "place": place, "total": meta.get("total", len(items))},
+        "last_search": {"params": params, "place": place, "total": total},
     })
 
 
@@ -166,7 +167,9 @@ def more(s: State, client: DirectoryClient) -> Reply:
     items = body.get("items") or []
     if not items:
         return Reply([t("no_more", s.lang, r=round(ls["params"]["radius_km"] * 0.621371))])
-    return Reply([results_message(items, s.need, ls.get("place", ""), s.lang, offset + 1, header=False)],
+    has_more = (ls.get("total") or 0) > offset + len(items)
+    return Reply([results_message(items, s.need, ls.get("place", ""), s.lang, offset + 1, header=False,
+                                  has_more=has_more)],
                  {"shown": list(s.shown) + [i["service_id"] for i in items], "awaiting": "results"})
 
 
@@ -206,7 +209,9 @@ def choose(s: State, client: DirectoryClient, number: Optional[int]) -> Reply:
 def yes_no(s: State, client: DirectoryClient, yes: bool, client_ref: str) -> Reply:
     lang, awaiting = s.lang, s.awaiting
     if awaiting == "crisis":
-        return Reply([crisis.safe_reply(lang) if yes else crisis.unsafe_reply(lang)], {"awaiting": None})
+        # Not safe: keep asking, so a second "no" repeats 911/988 rather than closing the topic.
+        return Reply([crisis.safe_reply(lang) if yes else crisis.unsafe_reply(lang)],
+                     {"awaiting": None if yes else "crisis"})
     if awaiting == "referral" and s.selected:
         ls = s.last_search or {}
         if not yes:

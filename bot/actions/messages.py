@@ -47,9 +47,11 @@ TEXT = {
         "open_until": "open till {end}",
         "opens": "opens {start}",
         "closed_today": "closed today",
+        "open_24": "open 24 hours",
         "online": "online",
         "details_hours": "Today: {hours}",
         "details_next": "Next meeting: {label}",
+        "details_opens": "Opens {label}",
         "details_capacity": "{n} of {max} {unit} free ({when})",
         "details_full": "No {unit} free ({when})",
         "updated_today": "updated today",
@@ -88,9 +90,11 @@ TEXT = {
         "open_until": "abierto hasta {end}",
         "opens": "abre {start}",
         "closed_today": "cerrado hoy",
+        "open_24": "abierto 24 horas",
         "online": "en linea",
         "details_hours": "Hoy: {hours}",
         "details_next": "Proxima reunion: {label}",
+        "details_opens": "Abre {label}",
         "details_capacity": "{n} de {max} {unit} libres ({when})",
         "details_full": "Sin {unit} libres ({when})",
         "updated_today": "actualizado hoy",
@@ -129,6 +133,16 @@ _DAYS_ES = {"Mon": "lun", "Tue": "mar", "Wed": "mie", "Thu": "jue", "Fri": "vie"
             "Today": "hoy", "Tonight": "esta noche", "Tomorrow": "manana"}
 
 
+_SMS_SAFE = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
+                           "\u201d": '"', "\u2026": "...", "\u00a0": " "})
+
+
+def sms_text(text: str) -> str:
+    """Keep replies in the GSM-7 alphabet where we can: one curly quote makes the whole SMS UCS-2
+    (70 characters a segment instead of 160)."""
+    return (text or "").translate(_SMS_SAFE)
+
+
 def t(key: str, lang: str = "en", **kw: Any) -> str:
     table = TEXT.get(lang) or TEXT["en"]
     return table.get(key, TEXT["en"][key]).format(**kw)
@@ -156,7 +170,9 @@ def meeting_label(item: dict, lang: str) -> Optional[str]:
     nm = item.get("next_meeting") or None
     if not nm or not nm.get("label"):
         return None
-    return _label_es(nm["label"]) if lang == "es" else nm["label"]
+    label = _label_es(nm["label"]) if lang == "es" else nm["label"]
+    first, _, rest = label.partition(" ")
+    return f"{first.lower()} {rest}" if first in ("Today", "Tomorrow", "Tonight", "hoy", "manana") else label
 
 
 def _hours_end(hours: str) -> Optional[str]:
@@ -175,7 +191,9 @@ def fact(item: dict, need: Optional[str], lang: str) -> str:
         n = int(cap["available"])
         capacity_text = t("beds_free", lang, n=n, unit=_unit(cap.get("unit"), lang, n)) if n > 0 else t("full", lang)
     hours_text = None
-    if item.get("open_now") and hours and _hours_end(hours):
+    if item.get("open_now") and hours and "24" in hours:
+        hours_text = t("open_24", lang)
+    elif item.get("open_now") and hours and _hours_end(hours):
         hours_text = t("open_until", lang, end=_hours_end(hours))
     elif hours and item.get("open_now") is False and _hours_end(hours):
         hours_text = t("opens", lang, start=re.split(r"\s*[–-]\s*", hours)[0])
@@ -195,7 +213,7 @@ def fact(item: dict, need: Optional[str], lang: str) -> str:
 
 def _short(name: str, limit: int = 34) -> str:
     name = (name or "").strip()
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "."
 
 
 def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1) -> list[str]:
@@ -208,7 +226,8 @@ def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: i
 
 
 def results_message(items: list[dict], need: Optional[str], place: str, lang: str, start: int = 1,
-                    widened: Optional[tuple[float, float]] = None, header: bool = True) -> str:
+                    widened: Optional[tuple[float, float]] = None, header: bool = True,
+                    has_more: bool = True) -> str:
     parts = []
     if header:
         if widened:
@@ -217,8 +236,11 @@ def results_message(items: list[dict], need: Optional[str], place: str, lang: st
             parts.append(t("results_header", lang, need=NEED_LABEL.get(lang, NEED_LABEL["en"]).get(need, ""), place=place))
     parts += result_lines(items, need, lang, start)
     last = start + len(items) - 1
-    parts.append(t("results_footer_one", lang, first=start) if last == start
-                 else t("results_footer", lang, first=start, last=last))
+    footer = (t("results_footer_one", lang, first=start) if last == start
+              else t("results_footer", lang, first=start, last=last))
+    if not has_more:
+        footer = footer.split(",")[0].rstrip(".") + "."
+    parts.append(footer)
     return "\n".join(parts)
 
 
@@ -260,8 +282,10 @@ def detail_message(item: dict, lang: str, today_iso: Optional[str] = None) -> st
     head = f"{name} ({org})" if org and org.lower() != name.lower() else name
     lines = [_short(head, 70), item.get("address") or "", item.get("phone") or ""]
     label = meeting_label(item, lang)
-    if label:
+    if label and item.get("category") == "support_group":
         lines.append(t("details_next", lang, label=label))
+    elif label and item.get("open_now") is False:
+        lines.append(t("details_opens", lang, label=label))
     if item.get("hours_today"):
         lines.append(t("details_hours", lang, hours=item["hours_today"]))
     cap = item.get("capacity") or None

@@ -171,6 +171,65 @@ def parse_number(text: str) -> Optional[int]:
     return None
 
 
+# Words that name one need unambiguously (EN + ES slang). Used by the NLU safety net when the
+# model is unsure between a need and something else; see need_from_keywords for precedence.
+_NEED_WORDS = {
+    "support_group": (r"aa|na|cma|smart recovery|al-? ?anon|nar-? ?anon|alateen|12[- ]step|meetings?|mtgs?|meetin|"
+                      r"reunion(?:es)?|juntas?|celebrate recovery|support groups?|grupos? de (?:apoyo|recuperacion|aa|na)|"
+                      r"alcoholics anonymous|narcotics anonymous|cocaine anonymous|alcoholicos anonimos|narcoticos anonimos|"
+                      r"big book|step study|sponsor|padrino"),
+    "sober_living": (r"sober ?(?:living|livings|house|houses|home|homes|housing)|oxford(?: house| houses)?|half ?way houses?|"
+                     r"3/4 houses?|three[- ]quarter houses?|recovery (?:residence|house|home|housing)|transitional (?:living|house)|"
+                     r"casas? sobrias?|vivienda sobria|hogar sobrio|casas? de (?:recuperacion|transicion|medio camino|sobriedad)|"
+                     r"vivienda de recuperacion"),
+    "housing": (r"shelters?|homeless|evict\w*|kicked (?:me )?out|nowhere to (?:stay|go|sleep|live)|no place to (?:stay|sleep|live)|"
+                r"place to (?:stay|sleep|live|crash)|somewhere to (?:stay|sleep|live|crash)|sleep(?:ing)? (?:in my car|outside|on the street)|"
+                r"rent|landlord|housing|motel voucher|section 8|albergues?|refugio|desaloj\w*|donde (?:dormir|quedarme|vivir)|"
+                r"lugar (?:para|donde) (?:dormir|quedarme|vivir)|renta|alquiler|vivienda|en la calle|un techo|me corrieron"),
+    "transportation": (r"rides?|raite|aventon|lift|bus(?: pass| card| fare| ticket| tokens?)?|transport\w*|transit|uber|lyft|"
+                       r"taxi|cab|gas (?:card|money)|pases? de (?:autobus|bus)|boletos? de (?:camion|bus|autobus)|pasaje|"
+                       r"drive me|take me to|get me to|me lleve|lleven|llevar(?:me)?|no car|no tengo carro|vans?|"
+                       r"(?:a|no) way to (?:get|go)|a way to (?:treatment|the|my)|get there|getting there|como llegar|"
+                       r"car got repo\w*"),
+    "treatment": (r"detox|rehabs?|suboxone|subs|bupe|buprenorphine|methadone|metadona|vivitrol|iop|php|intensive outpatient|"
+                  r"outpatient|inpatient|treatment|tratamiento|desintox\w*|rehabilitacion|clinica|withdraw\w*|dope ?sick|"
+                  r"malilla|abstinencia|get clean|get off|quit (?:drinking|using|heroin|meth|pills|fent\w*)|"
+                  r"stop (?:drinking|using)|dejar (?:de tomar|de usar|las drogas|la heroina|el fentanilo|el cristal)|"
+                  r"counsel\w*|consejeria|terapia|doctor|dr|prescrib\w*|clinics?|medico|recet\w*"),
+}
+_NEED_RE = {need: re.compile(rf"\b(?:{words})\b") for need, words in _NEED_WORDS.items()}
+
+
+_MEDICATION_RE = re.compile(r"\b(?:suboxone|subs|bupe|buprenorphine|methadone|metadona|vivitrol|mat|buprenorfina)\b")
+
+
+def only_medication_words(text: str) -> bool:
+    """True when the only treatment words are medication names (a preference, 'I'm on subs')."""
+    norm = normalize(text)
+    if not _MEDICATION_RE.search(norm):
+        return False
+    return not _NEED_RE["treatment"].search(_MEDICATION_RE.sub(" ", norm)) and need_keywords(text) <= {"treatment"}
+
+
+def need_keywords(text: str) -> set:
+    norm = normalize(text)
+    return {need for need, rx in _NEED_RE.items() if rx.search(norm)}
+
+
+def need_from_keywords(text: str) -> Optional[str]:
+    """The one need a message names by keyword, or None when it names none or is ambiguous.
+    The means beat the destination: a ride to detox is a ride, a sober house that takes suboxone
+    is sober living, a meeting for people on methadone is a meeting."""
+    found = need_keywords(text)
+    if "transportation" in found:
+        return "transportation"
+    if "sober_living" in found:
+        return "sober_living"
+    if "support_group" in found and found <= {"support_group", "treatment"}:
+        return "support_group"
+    return next(iter(found)) if len(found) == 1 else None
+
+
 def parse_command(text: str) -> Optional[str]:
     """SMS keywords that must work whatever the model thinks: 'menu', 'reset', 'more'."""
     norm = normalize(text).strip(" .!?")

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from . import flow, parsing
 from .directory_api import DirectoryClient
-from .messages import t
+from .messages import sms_text, t
 
 _client = None
 
@@ -30,7 +30,7 @@ def state(tracker: Tracker) -> flow.State:
 
 def send(dispatcher: CollectingDispatcher, reply: flow.Reply, before: flow.State) -> List[Dict[Text, Any]]:
     for text in reply.texts:
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=sms_text(text))
     events = []
     for name, value in reply.slots.items():
         if getattr(before, name, object()) != value:

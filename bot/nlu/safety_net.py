@@ -20,7 +20,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.actions import crisis, parsing
 
 
-def rule_intent(text: str) -> Optional[str]:
+# The model's guess may be replaced by a keyword need or by `inform` only from these intents:
+# never a yes/no, a list number, MORE, or the model's own crisis call.
+NEED_OVERRIDABLE = {"inform", "nlu_fallback", "out_of_scope", "help"} | {f"find_{n}" for n in parsing.NEEDS}
+INFORM_OVERRIDABLE = NEED_OVERRIDABLE | {"affirm", "deny", "greet", "goodbye", "thanks"}
+
+
+def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
     """The intent a keyword rule assigns to this message, or None to keep the model's."""
     if crisis.detect(text):
         return "crisis"
@@ -31,6 +37,21 @@ def rule_intent(text: str) -> Optional[str]:
     if re.fullmatch(r"#?\s*\d{1,2}\.?", stripped):
         return "choose"
     if re.fullmatch(r"\d{5}(?:-\d{4})?", stripped):
+        return "inform"
+    need = parsing.need_from_keywords(text)
+    # "on methadone" answering a preference question is a preference, not a request for treatment.
+    if need == "treatment" and parsing.only_medication_words(text) and not (model_intent or "").startswith("find_"):
+        need = None
+    if need and (model_intent in NEED_OVERRIDABLE
+                 or (model_intent == "choose" and parsing.parse_number(text) is None
+                     and not re.search(r"\b(?:number|numero|#|first|second|third|1st|2nd|3rd|primer\w*|segund\w*)\b", text.lower()))):
+        return f"find_{need}"
+    # A short message that only gives a place, a preference or a time ("tonight", "en miami").
+    if (not need and (not parsing.need_keywords(text) or parsing.only_medication_words(text))
+            and model_intent in INFORM_OVERRIDABLE
+            and len(stripped.split()) <= 5
+            and (parsing.parse_location(text) or parsing.parse_attributes(text) or parsing.parse_language_pref(text)
+                 or (parsing.parse_when(text) and len(stripped.split()) <= 3 and "for now" not in stripped.lower()))):
         return "inform"
     return None
 
@@ -47,8 +68,9 @@ class SafetyNet(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            intent = rule_intent(message.get(TEXT) or "")
-            if not intent:
+            model_intent = (message.get(INTENT) or {}).get("name")
+            intent = rule_intent(message.get(TEXT) or "", model_intent)
+            if not intent or intent == model_intent:
                 continue
             ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != intent]
             message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)

@@ -1,0 +1,359 @@
+"""Synthetic directories for the benchmarks: N listings at realistic places, deterministic per seed.
+
+Geography: listings sit around real US standard ZIP centroids (the `zipcodes` package) with a
+Gaussian jitter of about 1.5 km. The package has no population, so a ZIP's weight is the square
+root of the number of ZIP centroids within 10 km of it: cities (many small ZIPs) get most of the
+listings and the countryside a few. At 100,000 listings that puts about 700 in Brooklyn, Houston
+or Los Angeles (close to their share of the US population) and ~2,000 in Manhattan (4x its share:
+a harsher hot spot than reality). Search origins (`query_set`) are drawn with the same weights,
+because people search where they live.
+
+Each listing is one organization's service at one physical location, as an import would write
+it: organization (one per three listings), service (five categories, bed capacity on sober
+living and housing), location, address, phone, a weekly schedule (meetings in the evening,
+offices in the day, residences 24/7), languages, attributes, and its `search_entry` row (the
+R*Tree is fed by the triggers). `search_entry` is computed here the way directory.index does;
+tests/test_bench_smoke.py checks that the two agree.
+
+Generated databases are cached under bench/out/ by size and seed (`cached_db`), and so are the
+same listings as an HSDS 3.0 CSV datapackage for the import benchmark (`cached_hsds_csv`, in the
+columns directory/importers/hsds_csv.py reads; bed capacity is not part of HSDS 3.0).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import random
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Boolean, Date, DateTime, Time
+from tqdm import tqdm
+
+from directory import db
+from directory.models import (Address, Attribute, Language, Location, Organization, Phone, Schedule,
+                              SearchEntry, Service, ServiceAtLocation)
+from directory.vocab import ATTRIBUTE_BITS, CATEGORIES, LANGUAGE_BITS
+from directory.vocabulary import attribute_term_id, category_term_id, ensure_vocabulary
+
+OUT_DIR = Path(__file__).resolve().parent / "out"
+CHUNK = 20_000
+JITTER_KM = 1.5
+NEIGHBOUR_KM = 10.0
+KM_PER_DEG = 111.195
+
+CATEGORY_WEIGHTS = {"support_group": 40, "treatment": 20, "sober_living": 15, "housing": 15, "transportation": 10}
+assert set(CATEGORY_WEIGHTS) == set(CATEGORIES)
+ATTRIBUTE_CHOICES = {  # what each kind of listing plausibly carries
+    "support_group": ["open_meeting", "closed_meeting", "speaker", "step_study", "big_book", "beginners",
+                      "discussion", "aa", "na", "smart_recovery", "al_anon", "women", "men", "lgbtq",
+                      "in_person", "online", "wheelchair"],
+    "treatment": ["mat_friendly", "insurance", "sliding_scale", "free", "walk_in", "youth", "veterans", "wheelchair"],
+    "sober_living": ["women", "men", "mat_friendly", "pets_allowed", "veterans", "lgbtq"],
+    "housing": ["free", "families_with_children", "veterans", "walk_in", "pets_allowed", "wheelchair", "youth"],
+    "transportation": ["free", "wheelchair", "veterans"],
+}
+OTHER_LANGUAGES = ["vi", "zh", "ko", "tl", "ru", "ar", "fa", "ht", "pt", "asl"]
+NOUNS = {"support_group": "Fellowship", "treatment": "Recovery Clinic", "sober_living": "Recovery House",
+         "housing": "Shelter", "transportation": "Recovery Rides"}
+STREETS = ["Main St", "Oak Ave", "1st St", "Broadway", "Maple Dr", "Park Ave", "Washington Blvd", "Lincoln Way",
+           "Central Ave", "Elm St", "Cedar Rd", "Mission St"]
+WEEKDAYS = "MO,TU,WE,TH,FR"
+ALL_DAYS = "MO,TU,WE,TH,FR,SA,SU"
+
+
+@dataclass(frozen=True)
+class Zip:
+    code: str
+    lat: float
+    lon: float
+    city: str
+    state: str
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class Query:
+    lat: float
+    lon: float
+    category: str | None
+    radius_km: float = 25.0
+    limit: int = 10
+
+    def params(self) -> dict:
+        p = {"lat": f"{self.lat:.5f}", "lon": f"{self.lon:.5f}", "radius_km": f"{self.radius_km:g}",
+             "limit": str(self.limit)}
+        if self.category:
+            p["category"] = self.category
+        return p
+
+
+_ZIP_CACHE: tuple[list[Zip], list[float]] | None = None
+
+
+def weighted_zips() -> tuple[list[Zip], list[float]]:
+    """US ZIP centroids and their weights (sqrt of the ZIP centroids within NEIGHBOUR_KM: urbanness)."""
+    global _ZIP_CACHE
+    if _ZIP_CACHE is None:
+        import zipcodes
+        zips = [Zip(z["zip_code"], float(z["lat"]), float(z["long"]), z["city"].title(), z["state"],
+                    z.get("timezone") or None)
+                for z in zipcodes.list_all()
+                if z.get("lat") and z.get("long") and z["zip_code_type"] == "STANDARD"
+                and z["state"] not in ("AA", "AE", "AP")]
+        cell = NEIGHBOUR_KM / KM_PER_DEG
+        grid: dict[tuple[int, int], list[Zip]] = {}
+        for z in zips:
+            grid.setdefault((int(z.lat // cell), int(z.lon // cell)), []).append(z)
+        weights = []
+        for z in zips:
+            gx, gy = int(z.lat // cell), int(z.lon // cell)
+            kx = math.cos(math.radians(z.lat))
+            near = 0
+            for dx in (-1, 0, 1):
+                for dy in range(-3, 4):  # a longitude degree is shorter away from the equator
+                    for o in grid.get((gx + dx, gy + dy), ()):
+                        if math.hypot(o.lat - z.lat, (o.lon - z.lon) * kx) * KM_PER_DEG <= NEIGHBOUR_KM:
+                            near += 1
+            weights.append(math.sqrt(near))
+        _ZIP_CACHE = (zips, weights)
+    return _ZIP_CACHE
+
+
+def _jitter(rng: random.Random, z: Zip, km: float) -> tuple[float, float]:
+    lat = z.lat + rng.gauss(0, km) / KM_PER_DEG
+    lon = z.lon + rng.gauss(0, km) / (KM_PER_DEG * math.cos(math.radians(z.lat)))
+    return round(max(-89.9, min(89.9, lat)), 6), round(((lon + 180) % 360) - 180, 6)
+
+
+def _uid(kind: int, i: int, seed: int) -> str:
+    """UUID-shaped ids (as HSDS sources use) that sort in insertion order, so B-trees append."""
+    return f"{i:08x}-{kind:04x}-4000-8000-{seed:012x}"
+
+
+def listings(n: int, seed: int):
+    """Yield one dict of table -> rows per listing (deterministic for n and seed)."""
+    zips, weights = weighted_zips()
+    rng = random.Random(seed)
+    categories, cat_weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
+    today = dt.date(2026, 11, 1)
+    now = dt.datetime(2026, 11, 1, 8, 0)
+    picks = rng.choices(zips, weights=weights, k=n)
+    cats = rng.choices(categories, weights=cat_weights, k=n)
+    org_name = ""
+    for i in range(n):
+        z, category = picks[i], cats[i]
+        lat, lon = _jitter(rng, z, JITTER_KM)
+        org_i = i // 3
+        org_id, service_id, location_id, sal_id = (_uid(1, org_i, seed), _uid(2, i, seed), _uid(3, i, seed),
+                                                   _uid(4, i, seed))
+        if i % 3 == 0:  # an organization runs three listings, named after its first one's city
+            org_name = f"{z.city} Community Services {org_i} (bench)"
+        name = f"{z.city} {NOUNS[category]} {i}"
+        loc_name = f"{rng.randint(100, 9999)} {rng.choice(STREETS)}"
+        active = rng.random() > 0.02
+        beds = None
+        if category in ("sober_living", "housing"):
+            maximum = rng.randint(4, 60)
+            beds = (rng.randint(0, min(maximum, 8)), maximum)
+        attrs = rng.sample(ATTRIBUTE_CHOICES[category], k=rng.randint(0, 3))
+        langs = ["en"] + (["es"] if rng.random() < 0.25 else []) + (
+            [rng.choice(OTHER_LANGUAGES)] if rng.random() < 0.08 else [])
+        if category == "support_group":
+            days = ",".join(sorted(rng.sample(WEEKDAYS.split(",") + ["SA", "SU"], k=rng.randint(1, 3)),
+                                   key=ALL_DAYS.split(",").index))
+            start = rng.choice([dt.time(7, 0), dt.time(12, 0), dt.time(18, 30), dt.time(19, 0), dt.time(20, 0)])
+            slot = (days, start, dt.time(start.hour + 1, start.minute))
+        elif category in ("sober_living", "housing") and rng.random() < 0.7:
+            slot = (ALL_DAYS, dt.time(0), dt.time(0))
+        else:
+            slot = (WEEKDAYS, dt.time(8, 0), dt.time(17, 0))
+        yield {
+            "organization": [dict(id=org_id, name=org_name, alternate_name=None,
+                                  description="Synthetic benchmark data.",
+                                  email=None, website=None, legal_status=None, year_incorporated=None,
+                                  source="bench")] if i % 3 == 0 else [],
+            "location": [dict(id=location_id, organization_id=org_id, location_type="physical", url=None,
+                              name=loc_name, alternate_name=None, description=None, transportation=None,
+                              latitude=lat, longitude=lon, timezone=z.timezone, external_identifier=None,
+                              external_identifier_type=None)],
+            "address": [dict(id=_uid(5, i, seed), location_id=location_id, attention=None, address_1=loc_name,
+                             address_2=None, city=z.city, region=None, state_province=z.state, postal_code=z.code,
+                             country="US", address_type="physical")],
+            "service": [dict(id=service_id, organization_id=org_id, name=name, alternate_name=None,
+                             description=f"{name}: synthetic benchmark listing.", url=None, email=None,
+                             status="active" if active else "inactive", category=category,
+                             interpretation_services=None, application_process=None, fees_description=None,
+                             eligibility_description=None, minimum_age=None, maximum_age=None, alert=None,
+                             assured_date=today - dt.timedelta(days=rng.randint(0, 400)),
+                             assurer_email="peer@bench.example", last_modified=now,
+                             capacity_available=beds[0] if beds else None,
+                             capacity_maximum=beds[1] if beds else None,
+                             capacity_unit="beds" if beds else None,
+                             capacity_updated_at=now if beds else None,
+                             capacity_updated_by="peer@bench.example" if beds else None)],
+            "service_at_location": [dict(id=sal_id, service_id=service_id, location_id=location_id, description=None)],
+            "phone": [dict(id=_uid(6, i, seed), location_id=None, service_id=service_id, organization_id=None,
+                           number=f"({rng.randint(201, 989)}) 555-{rng.randint(0, 9999):04d}", extension=None,
+                           type="voice", description=None)],
+            "schedule": [dict(id=_uid(7, i, seed), service_id=service_id, location_id=None,
+                              service_at_location_id=None, valid_from=None, valid_to=None, timezone=z.timezone,
+                              freq="WEEKLY", interval=None, byday=slot[0], opens_at=slot[1], closes_at=slot[2],
+                              description=None, attending_type="in person", notes=None)],
+            "language": [dict(id=_uid(8, i * 4 + k, seed), service_id=service_id, location_id=None, name=None,
+                              code=code, note=None) for k, code in enumerate(langs)],
+            "attribute": [dict(id=_uid(9, i * 4, seed), link_id=service_id, link_entity="service",
+                               link_type="category", taxonomy_term_id=category_term_id(category), value=None)]
+            + [dict(id=_uid(9, i * 4 + 1 + k, seed), link_id=service_id, link_entity="service", link_type="signpost",
+                    taxonomy_term_id=attribute_term_id(code), value=None) for k, code in enumerate(attrs)],
+            "search_entry": [dict(service_at_location_id=sal_id, service_id=service_id, latitude=lat, longitude=lon,
+                                  category=category, attribute_bits=sum(ATTRIBUTE_BITS[a] for a in attrs),
+                                  language_bits=sum(LANGUAGE_BITS[c] for c in langs),
+                                  beds_available=beds[0] if beds else None,
+                                  active=active, search_text=" ".join((name, org_name, loc_name)).lower())],
+        }
+
+
+TABLES = {"organization": Organization, "location": Location, "address": Address, "service": Service,
+          "service_at_location": ServiceAtLocation, "phone": Phone, "schedule": Schedule, "language": Language,
+          "attribute": Attribute, "search_entry": SearchEntry}
+
+
+def _stored(column):
+    """How SQLAlchemy's SQLite dialect stores this column's Python values (None: as they are)."""
+    t = column.type
+    if isinstance(t, DateTime):
+        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(t, Date):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(t, Time):
+        return lambda v: None if v is None else v.strftime("%H:%M:%S.%f")
+    if isinstance(t, Boolean):
+        return lambda v: None if v is None else int(v)
+    return None
+
+
+class _TableWriter:
+    """Rows (dicts) of one table to SQLite through the driver's executemany: SQLAlchemy's
+    per-row parameter processing would take as long as SQLite itself."""
+
+    def __init__(self, table, columns: list[str]):
+        self.columns = columns
+        self.convert = [_stored(table.c[name]) for name in columns]
+        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        self.rows: list[tuple] = []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(tuple(row[c] if f is None else f(row[c]) for c, f in zip(self.columns, self.convert)))
+
+    def flush(self, conn) -> int:
+        conn.executemany(self.sql, self.rows)
+        n, self.rows = len(self.rows), []
+        return n
+
+
+def generate(path: Path, n: int, seed: int, progress: bool = True) -> dict[str, int]:
+    """Write a migrated SQLite database with n synthetic listings at `path` (replaced). Returns row counts."""
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    with db.Session.begin() as s:
+        ensure_vocabulary(s)
+    db.engine().dispose()
+    conn = sqlite3.connect(path, isolation_level=None)
+    # A throw-away file being filled once: no journal, no fsync. The app's pragmas apply later.
+    for pragma in ("journal_mode=DELETE", "journal_mode=OFF", "synchronous=OFF", "cache_size=-262144",
+                   "foreign_keys=OFF"):
+        conn.execute(f"PRAGMA {pragma}")
+    counts = dict.fromkeys(TABLES, 0)
+    writers: dict[str, _TableWriter] = {}
+    conn.execute("BEGIN")
+    with tqdm(total=n, desc=f"synthetic {n:,} listings", unit=" listings", disable=not progress,
+              mininterval=1.0) as bar:
+        for i, listing in enumerate(listings(n, seed), 1):
+            for table, rows in listing.items():
+                for row in rows:
+                    if table not in writers:
+                        writers[table] = _TableWriter(TABLES[table].__table__, list(row))
+                    writers[table].add(row)
+            if i % CHUNK == 0 or i == n:
+                for table, writer in writers.items():
+                    counts[table] += writer.flush(conn)
+                bar.update(CHUNK if i % CHUNK == 0 else n % CHUNK)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    return counts
+
+
+def cached_db(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:
+    """The synthetic database for (n, seed) under bench/out/, generated when missing or asked to."""
+    OUT_DIR.mkdir(exist_ok=True)
+    path = OUT_DIR / f"synthetic-{n}-seed{seed}.db"
+    if regenerate or not path.exists():
+        partial = path.with_suffix(".partial")
+        generate(partial, n, seed, progress)
+        partial.rename(path)
+    return path
+
+
+def query_set(k: int, seed: int, category_share: float = 0.4) -> list[Query]:
+    """k search origins near the data (weighted ZIPs, ~1 km off the centroid), 25 km, limit 10."""
+    zips, weights = weighted_zips()
+    rng = random.Random(seed * 7919 + 1)
+    categories, cat_weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
+    out = []
+    for z in rng.choices(zips, weights=weights, k=k):
+        lat, lon = _jitter(rng, z, 1.0)
+        category = rng.choices(categories, weights=cat_weights)[0] if rng.random() < category_share else None
+        out.append(Query(lat, lon, category))
+    return out
+
+
+# HSDS 3.0 CSV files of the datapackage: file -> SELECT of its columns from the synthetic database.
+# Times as HH:MM and date-times with a T, as HSDS writes them; bed capacity is not in HSDS 3.0.
+HSDS_FILES = {
+    "organizations.csv": "SELECT id, name, description FROM organization",
+    "locations.csv": "SELECT id, location_type, organization_id, name, latitude, longitude FROM location",
+    "services.csv": "SELECT id, organization_id, name, description, status, assured_date, assurer_email, "
+                    "replace(substr(last_modified, 1, 19), ' ', 'T') AS last_modified FROM service",
+    "service_at_locations.csv": "SELECT id, service_id, location_id FROM service_at_location",
+    "addresses.csv": "SELECT id, location_id, address_1, city, state_province, postal_code, country, address_type "
+                     "FROM address",
+    "phones.csv": "SELECT id, service_id, number, type FROM phone",
+    "schedules.csv": "SELECT id, service_id, freq, byday, substr(opens_at, 1, 5) AS opens_at, "
+                     "substr(closes_at, 1, 5) AS closes_at, attending_type FROM schedule",
+    "languages.csv": "SELECT id, service_id, code FROM language",
+    "attributes.csv": "SELECT id, link_id, link_entity, link_type, taxonomy_term_id FROM attribute",
+}
+
+
+def write_hsds_csv(folder: Path, database: Path, progress: bool = True) -> None:
+    """A synthetic database's listings as an HSDS 3.0 CSV datapackage (one CSV per table) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        for name, sql in tqdm(HSDS_FILES.items(), desc="HSDS CSV files", unit=" files", disable=not progress):
+            cursor = conn.execute(sql)
+            with (folder / name).open("w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f)
+                writer.writerow([d[0] for d in cursor.description])
+                writer.writerows(cursor)
+    finally:
+        conn.close()
+
+
+def cached_hsds_csv(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:
+    """The HSDS CSV datapackage for (n, seed) under bench/out/, written (from cached_db) when missing."""
+    database = cached_db(n, seed, regenerate=regenerate, progress=progress)
+    folder = OUT_DIR / f"hsds-{n}-seed{seed}"
+    if regenerate or not folder.is_dir():
+        partial = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        write_hsds_csv(partial, database, progress)
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+    return folder

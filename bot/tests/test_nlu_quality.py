@@ -1,0 +1,95 @@
+"""Parse quality on messages the model never saw (nlu_heldout.yml, crisis_cases.yml).
+
+Goals (issue 4): each need recognised in >= 95% of held-out messages; crisis caught 100% in
+English and Spanish; almost no false alarms.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).parent
+NEEDS = ["support_group", "sober_living", "housing", "transportation", "treatment"]
+
+
+def heldout() -> dict[str, list[str]]:
+    data = yaml.safe_load((HERE / "nlu_heldout.yml").read_text())["nlu"]
+    return {block["intent"]: [re.sub(r"^- ", "", l.strip()) for l in block["examples"].splitlines() if l.strip()]
+            for block in data}
+
+
+def crisis_cases() -> dict:
+    return yaml.safe_load((HERE / "crisis_cases.yml").read_text())
+
+
+def parse_all(agent, texts):
+    async def go():
+        return [await agent.parse_message(t) for t in texts]
+    return asyncio.run(go())
+
+
+def need_of(parse: dict):
+    """The need a parse names (GUIDE contract): intent find_<code>, or entity `need`."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    if intent.startswith("find_"):
+        return intent[5:]
+    for ent in parse.get("entities") or []:
+        if ent.get("entity") == "need":
+            return ent.get("value")
+    return None
+
+
+@pytest.fixture(scope="module")
+def heldout_parses(agent):
+    return {intent: list(zip(texts, parse_all(agent, texts))) for intent, texts in heldout().items()}
+
+
+@pytest.mark.parametrize("need", NEEDS)
+def test_each_need_recognised_95_percent(heldout_parses, need):
+    pairs = heldout_parses[f"find_{need}"]
+    misses = [(text, p["intent"]["name"]) for text, p in pairs if need_of(p) != need]
+    rate = 1 - len(misses) / len(pairs)
+    assert len(pairs) >= 15
+    assert rate >= 0.95, f"{need}: {rate:.0%} recognised; misses: {misses}"
+
+
+def test_crisis_caught_by_the_model_pipeline(agent):
+    cases = crisis_cases()
+    for lang in ("en", "es"):
+        parses = parse_all(agent, cases["crisis"][lang])
+        missed = [t for t, p in zip(cases["crisis"][lang], parses) if p["intent"]["name"] != "crisis"]
+        assert not missed, f"crisis missed ({lang}): {missed}"
+
+
+def test_crisis_false_alarms(agent):
+    texts = crisis_cases()["not_crisis"]
+    parses = parse_all(agent, texts)
+    alarms = [t for t, p in zip(texts, parses) if p["intent"]["name"] == "crisis"]
+    assert len(alarms) <= len(texts) // 30, f"false alarms: {alarms}"
+
+
+def test_all_in_one_message_parse(agent):
+    [p] = parse_all(agent, ["need a sober house for women near 92701 that takes suboxone"])
+    assert need_of(p) == "sober_living"
+
+
+def test_sms_keywords_always_win(agent):
+    texts = ["MENU", "menu", "RESET", "more", "MAS", "2", "92701"]
+    got = [p["intent"]["name"] for p in parse_all(agent, texts)]
+    assert got == ["menu", "menu", "reset", "more", "more", "choose", "inform"]
+
+
+def test_heldout_confusion_summary(heldout_parses, capsys):
+    """Not a gate: prints held-out accuracy per intent for the record."""
+    per = defaultdict(lambda: [0, 0])
+    for intent, pairs in heldout_parses.items():
+        for _, p in pairs:
+            per[intent][0] += p["intent"]["name"] == intent
+            per[intent][1] += 1
+    with capsys.disabled():
+        print("\nheld-out:", ", ".join(f"{k} {a}/{n}" for k, (a, n) in sorted(per.items())))

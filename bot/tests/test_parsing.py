@@ -1,0 +1,101 @@
+"""Pure parsing helpers (bot/actions/parsing.py, messages.py)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.actions import messages, parsing
+
+
+@pytest.mark.parametrize("text,place", [
+    ("need a sober house for women near 92701 that takes suboxone", "92701"),
+    ("actually near 33125", "33125"),
+    ("Santa Ana, CA", "Santa Ana, CA"),
+    ("im in kansas city mo", "Kansas City, MO"),
+    ("123 Main St, Santa Ana, CA 92701", "123 Main St, Santa Ana, CA 92701"),
+    ("estoy en miami", "Miami, FL"),
+    ("any NA mtg tonight", None),
+    ("2", None),
+])
+def test_location(text, place):
+    assert parsing.parse_location(text) == place
+
+
+def test_bare_place_only_for_short_place_like_text():
+    assert parsing.bare_place("santa ana") == "Santa Ana"
+    assert parsing.bare_place("I'm in Anaheim") == "Anaheim"
+    assert parsing.bare_place("I need a meeting tonight and a ride please") is None
+
+
+@pytest.mark.parametrize("text,need,attrs", [
+    ("need a sober house for women near 92701 that takes suboxone", "sober_living", ["women", "mat_friendly"]),
+    ("any NA mtg tonight", "support_group", ["na"]),
+    ("shelter for me and my kids", "housing", ["families_with_children"]),
+    ("para mujeres, tomo metadona", "sober_living", ["women", "mat_friendly"]),
+    ("a men's sober living", "sober_living", ["men"]),
+    ("na", "housing", []),
+    ("free bus pass", "transportation", ["free"]),
+])
+def test_attributes(text, need, attrs):
+    assert parsing.parse_attributes(text, need) == attrs
+
+
+@pytest.mark.parametrize("text,when", [("any NA mtg tonight", "tonight"), ("detox right now", "now"),
+                                       ("reunion hoy", "today"), ("esta noche", "tonight"), ("a meeting", None)])
+def test_when(text, when):
+    assert parsing.parse_when(text) == when
+
+
+@pytest.mark.parametrize("text,n", [("2", 2), ("#3", 3), ("number 1", 1), ("the second one", 2), ("el 2", 2),
+                                    ("la segunda", 2), ("92701", None), ("i need 2 beds", None)])
+def test_number(text, n):
+    assert parsing.parse_number(text) == n
+
+
+@pytest.mark.parametrize("text,cmd", [("MENU", "menu"), ("menú", "menu"), ("Reset", "reset"), ("start over", "reset"),
+                                      ("MORE", "more"), ("más", "more"), ("more beds", None)])
+def test_command(text, cmd):
+    assert parsing.parse_command(text) == cmd
+
+
+@pytest.mark.parametrize("text,current,lang", [
+    ("necesito un lugar para dormir", "en", "es"), ("hola", "en", "es"), ("i need a meeting", "es", "en"),
+    ("92701", "es", "es"), ("2", "en", "en"), ("si", "en", "es"), ("ok", "es", "es")])
+def test_language(text, current, lang):
+    assert parsing.detect_language(text, current) == lang
+
+
+def test_results_fit_one_long_sms():
+    item = {"name": "A Very Long Recovery Residence Name That Goes On", "distance_km": 12.3,
+            "capacity": {"available": 2, "maximum": 8, "unit": "beds"}, "attributes": []}
+    text = messages.results_message([item] * 3, "sober_living", "Santa Ana, CA 92701", "es")
+    assert len(text) <= 320 and "camas libres" in text
+
+
+def test_sms_text_stays_gsm():
+    assert messages.sms_text("9:00 am\u20139:00 pm \u2026 it\u2019s") == "9:00 am-9:00 pm ... it's"
+
+
+def test_every_text_exists_in_both_languages_and_fits_an_sms():
+    assert set(messages.TEXT["en"]) == set(messages.TEXT["es"])
+    for lang in ("en", "es"):
+        for key, text in messages.TEXT[lang].items():
+            assert len(text) <= 320, (lang, key)
+
+
+def test_domain_responses_fit_an_sms_and_have_spanish():
+    from pathlib import Path
+
+    import yaml
+    domain = yaml.safe_load((Path(__file__).resolve().parents[1] / "domain.yml").read_text())
+    for name, variants in domain["responses"].items():
+        assert all(len(v["text"]) <= 320 for v in variants), name
+        assert any(c.get("value") == "es" for v in variants for c in v.get("condition", [])), name
+
+
+@pytest.mark.parametrize("text,need", [
+    ("need a sober house for women near 92701 that takes suboxone", "sober_living"),
+    ("ride to detox", "transportation"), ("any NA mtg tonight", "support_group"),
+    ("me desalojaron", "housing"), ("clinica de metadona", "treatment"), ("i'm on subs", "treatment"),
+    ("shelter or detox", None), ("hello", None)])
+def test_need_from_keywords(text, need):
+    assert parsing.need_from_keywords(text) == need

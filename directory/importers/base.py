@@ -1,0 +1,392 @@
+"""What every importer shares: bad-input errors that name the place, the report, batched upserts.
+
+An import runs inside the caller's transaction (`with db.Session.begin() as s:`) and never
+commits: any ImportFailed (or other error) rolls everything back, so a broken file leaves the
+database exactly as it was. Rows go to the database through `Loader`, which upserts in batches
+with SQLAlchemy core (INSERT ... ON CONFLICT (id) DO UPDATE, executemany): re-importing the same
+ids updates the rows, never duplicates them, and no row goes through the ORM one at a time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import bindparam, delete, select
+
+from directory import models
+from directory.vocabulary import ensure_vocabulary
+
+BATCH_SIZE = 2000
+_MISSING = object()
+# SQLite page cache while importing (KiB, negative = size): random-UUID keys touch index pages
+# all over the file, and the 2 MB default makes a million-row import wait on the disk.
+IMPORT_CACHE_KIB = 256 * 1024
+
+
+class ImportFailed(Exception):
+    """Bad input. The message names the file, the row (or record) and the field, for a person."""
+
+    def __init__(self, where: str, message: str, field_name: str | None = None, value=None):
+        self.where, self.field_name, self.value = where, field_name, value
+        text = where
+        if field_name is not None:
+            text += f", field '{field_name}'"
+        if value is not None:
+            text += f": {_show(value)} {message}"
+        else:
+            text += f": {message}"
+        super().__init__(text)
+
+
+def _show(value) -> str:
+    text = repr(value) if not isinstance(value, str) else "'" + value + "'"
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+@dataclass
+class Report:
+    """What an import did: rows written per table, new vs updated listings, skips and warnings."""
+    source: str
+    written: Counter = field(default_factory=Counter)
+    new: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (record, reason)
+    warnings: Counter = field(default_factory=Counter)  # reason -> count
+    warning_examples: dict[str, str] = field(default_factory=dict)
+    service_ids: list[str] = field(default_factory=list)  # touched, for reindexing
+    search_entries: int = 0
+
+    def warn(self, reason: str, example: str = "") -> None:
+        self.warnings[reason] += 1
+        if example and reason not in self.warning_examples:
+            self.warning_examples[reason] = example
+
+    def skip(self, record: str, reason: str) -> None:
+        self.skipped.append((record, reason))
+
+    def summary(self) -> str:
+        lines = [f"Imported {self.source}:"]
+        for table in ("organization", "service", "location", "service_at_location", "address", "phone",
+                      "schedule", "language", "accessibility", "taxonomy_term", "attribute"):
+            if self.written[table]:
+                extra = ""
+                if table in self.new:
+                    extra = f" ({self.new[table]:,} new, {self.written[table] - self.new[table]:,} updated)"
+                lines.append(f"  {self.written[table]:>9,} {table.replace('_', ' ')} rows{extra}")
+        for table, n in self.removed.items():
+            lines.append(f"  {n:>9,} {table.replace('_', ' ')} rows removed (gone from the source)")
+        lines.append(f"  {self.search_entries:>9,} search entries for the imported services")
+        if self.skipped:
+            reasons = Counter(reason for _, reason in self.skipped)
+            lines.append(f"Skipped {len(self.skipped):,} records:")
+            for reason, n in reasons.most_common():
+                names = [rec for rec, r in self.skipped if r == reason][:5]
+                more = ", ..." if n > len(names) else ""
+                lines.append(f"  {n:>6,} {reason}: {', '.join(names)}{more}")
+        if self.warnings:
+            lines.append("Warnings (imported anyway):")
+            for reason, n in self.warnings.most_common():
+                example = self.warning_examples.get(reason)
+                lines.append(f"  {n:>6,} {reason}" + (f" (e.g. {example})" if example else ""))
+        return "\n".join(lines)
+
+
+# ---- field parsers: each raises ImportFailed naming the place and the field
+
+def text(value, limit: int | None = None) -> str | None:
+    """Trimmed text, None when empty. `limit` cuts to the column's size (PostgreSQL enforces it)."""
+    if value.__class__ is not str:
+        if value is None:
+            return None
+        value = str(value)
+    value = value.strip()
+    if not value:
+        return None
+    return value[:limit] if limit else value
+
+
+def number(value, where: str, field_name: str) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ImportFailed(where, "is not a number", field_name, value)
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ImportFailed(where, "is not a number", field_name, value) from None
+    if math.isnan(out) or math.isinf(out):
+        raise ImportFailed(where, "is not a number", field_name, value)
+    return out
+
+
+def integer(value, where: str, field_name: str) -> int | None:
+    out = number(value, where, field_name)
+    if out is None:
+        return None
+    if out != int(out):
+        raise ImportFailed(where, "is not a whole number", field_name, value)
+    return int(out)
+
+
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+
+
+_TIMES: dict[str, dt.time] = {}  # the same few clock times repeat across a whole import
+
+
+def clock_time(value, where: str, field_name: str) -> dt.time | None:
+    """'19:30', '7:05', '19:30:00' -> time. '24:00' is midnight at the end of the day."""
+    if value is None:
+        return None
+    known = _TIMES.get(value) if value.__class__ is str else None
+    if known is not None:
+        return known
+    raw = str(value).strip()
+    if not raw:
+        return None
+    m = _TIME_RE.match(raw)
+    if m:
+        h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        if h == 24 and mi == 0 and s == 0:
+            return _TIMES.setdefault(value, dt.time(0, 0))
+        if h < 24 and mi < 60 and s < 60:
+            return _TIMES.setdefault(value, dt.time(h, mi, s)) if len(_TIMES) < 10_000 else dt.time(h, mi, s)
+    raise ImportFailed(where, "is not a time of day (HH:MM, 24-hour)", field_name, value)
+
+
+def date(value, where: str, field_name: str) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ImportFailed(where, "is not a date (YYYY-MM-DD)", field_name, value) from None
+
+
+def timestamp(value, where: str, field_name: str) -> dt.datetime | None:
+    """An ISO date-time (naive means UTC) -> naive UTC, as the models store it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    raw = str(value).strip()
+    try:
+        out = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ImportFailed(where, "is not a date-time (YYYY-MM-DD HH:MM:SS)", field_name, value) from None
+    if out.tzinfo is not None:
+        out = out.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return out
+
+
+def timezone_name(value, where: str, field_name: str) -> str | None:
+    name = text(value)
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImportFailed(where, "is not a time zone name (e.g. America/Chicago)", field_name, value) from None
+    return name
+
+
+def coordinates(lat, lon, where: str, report: Report) -> tuple[float | None, float | None]:
+    """Both or neither. Not a number is an error; a number off the globe is dropped with a warning."""
+    la = number(lat, where, "latitude")
+    lo = number(lon, where, "longitude")
+    if la is None or lo is None:
+        return None, None
+    if not (-90 <= la <= 90 and -180 <= lo <= 180):
+        report.warn("coordinates off the globe were dropped", f"{where}: {la}, {lo}")
+        return None, None
+    if la == 0 and lo == 0:
+        report.warn("coordinates 0,0 were dropped", where)
+        return None, None
+    return la, lo
+
+
+# ---- writing
+
+def _column_defaults(table) -> dict:
+    out = {}
+    for column in table.columns:
+        default = column.default
+        if default is None or column.primary_key:
+            continue
+        out[column.name] = default.arg  # a value, or a callable taking an (unused) context
+    return out
+
+
+class Loader:
+    """Buffers rows per table and upserts them in batches (core executemany, one statement a batch).
+
+    Tables are flushed parents first (see ORDER) so foreign keys hold. `track_new` tables also
+    count how many ids were new (one indexed IN lookup per batch, for the summary). `preserve`
+    names columns an update leaves alone (e.g. bed counts kept by peer workers). An importer that
+    checks every reference itself (`checks_references`) lets SQLite skip its own foreign key
+    checks, a third of the insert time.
+    """
+
+    ORDER = ("taxonomy_term", "organization", "location", "service", "service_at_location", "address",
+             "phone", "schedule", "language", "accessibility", "attribute")
+
+    def __init__(self, session, report: Report, batch_size: int = BATCH_SIZE,
+                 track_new=("organization", "service"), preserve: dict[str, set[str]] | None = None,
+                 checks_references: bool = False):
+        self.session = session
+        self.preserve = preserve or {}  # table -> columns set on insert only (ours, not the source's)
+        self.report = report
+        self.batch_size = batch_size
+        self.track_new = set(track_new)
+        self.buffers: dict[str, dict[str, dict]] = defaultdict(dict)
+        self.tables = {name: models.Base.metadata.tables[name] for name in self.ORDER}
+        self.defaults = {name: _column_defaults(t) for name, t in self.tables.items()}
+        self._statements = {}
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            if checks_references:
+                _foreign_keys_off_for_this_transaction(connection)
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        ensure_vocabulary(session)
+        session.flush()
+        self.cursor = connection.connection.dbapi_connection.cursor()
+        self.placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+    def add(self, table: str, row: dict) -> None:
+        """Queue one row (a later row with the same id replaces an earlier one in the batch)."""
+        self.buffers[table][row["id"]] = row
+        if len(self.buffers[table]) >= self.batch_size:
+            self.flush_through(table)
+
+    def flush_through(self, table: str) -> None:
+        """Flush `table` and every table it may reference (those before it in ORDER)."""
+        for name in self.ORDER[: self.ORDER.index(table) + 1]:
+            self._flush(name)
+
+    def flush(self) -> None:
+        for name in self.ORDER:
+            self._flush(name)
+
+    def _flush(self, table: str) -> None:
+        rows = self.buffers.get(table)
+        if not rows:
+            return
+        self.buffers[table] = {}
+        sql, spec, positional = self._upsert(table)
+        # Defaults once per batch (a callable one, like utcnow, gives the batch one value).
+        pairs = [(name, default(None) if callable(default) else default) for name, default, _p in spec]
+        converters = [(i, proc) for i, (_n, _d, proc) in enumerate(spec) if proc is not None]
+        params = [[row.get(name, default) for name, default in pairs] for row in rows.values()]
+        for values in params:
+            for i, proc in converters:
+                if values[i] is not None:
+                    values[i] = proc(values[i])
+        if not positional:  # e.g. psycopg: %(name)s
+            names = [name for name, _d in pairs]
+            params = [dict(zip(names, p)) for p in params]
+        if table in self.track_new:
+            ids = list(rows)
+            marks = ",".join([self.placeholder] * len(ids))
+            self.cursor.execute(f"SELECT count(*) FROM {table} WHERE id IN ({marks})", ids)
+            self.report.new[table] += len(ids) - self.cursor.fetchone()[0]
+        # The driver's executemany with the compiled SQL: SQLAlchemy's per-row parameter handling
+        # would cost more than the insert itself at a million rows.
+        self.cursor.executemany(sql, params)
+        self.report.written[table] += len(params)
+
+    def _upsert(self, table: str):
+        """INSERT ... ON CONFLICT (id) DO UPDATE for this dialect, compiled once: (sql, columns, bind processors)."""
+        compiled = self._statements.get(table)
+        if compiled is None:
+            t = self.tables[table]
+            dialect = self.session.get_bind().dialect
+            if dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert
+            ins = insert(t).values({c.name: bindparam(c.name, type_=c.type) for c in t.columns})
+            stmt = ins.on_conflict_do_update(
+                index_elements=[t.c.id],
+                set_={c.name: ins.excluded[c.name] for c in t.columns
+                      if c.name != "id" and c.name not in self.preserve.get(table, ())})
+            sql = stmt.compile(dialect=dialect)
+            order = list(sql.positiontup) if dialect.positional else [c.name for c in t.columns]
+            columns = {c.name: c for c in t.columns}
+            spec = [(name, self.defaults[table].get(name), columns[name].type._cached_bind_processor(dialect))
+                    for name in order]
+            compiled = self._statements[table] = (str(sql), spec, dialect.positional)
+        return compiled
+
+    def delete_where_in(self, table: str, column: str, ids) -> int:
+        """Delete rows of `table` whose `column` is one of `ids` (children being replaced)."""
+        self.flush_through(table)
+        t = self.tables[table]
+        ids = list(ids)
+        removed = 0
+        for i in range(0, len(ids), 500):
+            removed += self.session.execute(delete(t).where(t.c[column].in_(ids[i:i + 500]))).rowcount or 0
+        return removed
+
+    def existing_ids(self, table: str, ids) -> set[str]:
+        """Which of these ids the database already has (one IN lookup per 500)."""
+        self.flush_through(table)
+        t = self.tables[table]
+        ids = list(ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            found.update(self.session.scalars(select(t.c.id).where(t.c.id.in_(ids[i:i + 500]))))
+        return found
+
+
+_FK_RESTORE_LISTENING = set()
+
+
+def _foreign_keys_off_for_this_transaction(connection) -> None:
+    """SQLite: skip foreign key checks while an importer that checks every reference itself writes.
+
+    PRAGMA foreign_keys only takes effect outside a transaction, so this works when the import's
+    transaction has not written yet (the usual case: the Loader is made first), and the pool turns
+    the checks back on when the connection is returned. Cascading deletes need the checks on, so
+    only importers that never delete use this.
+    """
+    from sqlalchemy import event
+    dbapi = connection.connection.dbapi_connection
+    if getattr(dbapi, "in_transaction", True):
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    connection.connection.info["signpost_fk_off"] = True
+    pool = connection.engine.pool
+    if id(pool) not in _FK_RESTORE_LISTENING:
+        _FK_RESTORE_LISTENING.add(id(pool))
+
+        @event.listens_for(pool, "checkin")
+        def _restore(dbapi_connection, record):
+            if record is not None and record.info.pop("signpost_fk_off", False):
+                dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def progress_bar(enabled: bool, **kwargs):
+    from tqdm import tqdm
+    return tqdm(file=sys.stderr, disable=not enabled, leave=False, dynamic_ncols=True, **kwargs)
+
+
+def finish(loader: Loader, progress: bool = False) -> Report:
+    """Flush what is left and rebuild the search entries of every touched service."""
+    from directory.index import reindex_services
+    loader.flush()
+    report = loader.report
+    ids = list(dict.fromkeys(report.service_ids))
+    report.service_ids = ids
+    written = 0
+    with progress_bar(progress, total=len(ids), desc="search index", unit="services") as bar:
+        for i in range(0, len(ids), 5000):
+            chunk = ids[i:i + 5000]
+            written += reindex_services(loader.session, chunk)
+            bar.update(len(chunk))
+    report.search_entries = written
+    if loader.session.get_bind().dialect.name == "sqlite":
+        loader.session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # back to the default
+    return report

@@ -1,0 +1,138 @@
+"""The whole service as `make run` starts it (honcho + Procfile: gunicorn, Rasa, the action server,
+the huey worker), texted over HTTP with signed webhooks, from "hi" to a referral SMS in the outbox.
+
+Needs the bot's environment and model (`make bot-train`, part of TEST_SETUP); about a minute,
+most of it Rasa loading its model once for the module.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from directory import people
+from tests.e2e.sms_stack import SmsStack, missing_parts
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, seeded_db_template):
+    reason = missing_parts()
+    if reason:
+        pytest.skip(f"SMS end-to-end test needs the bot: {reason}")
+    import shutil
+    workdir = tmp_path_factory.mktemp("sms-e2e")
+    database = workdir / "signpost.db"
+    shutil.copy(seeded_db_template, database)
+    stack = SmsStack(workdir, database).start()
+    yield stack
+    stack.stop()
+
+
+def converse(stack: SmsStack, phone: str, messages: list[str]) -> list[list[str]]:
+    answers = []
+    for message in messages:
+        status, replies = stack.text(phone, message)
+        assert status == 200, stack.log_tail()
+        answers.append(replies)
+    return answers
+
+
+def referrals_to(stack: SmsStack, phone: str) -> list[dict]:
+    return [row for row in stack.outbox() if row["to"] == phone and row["kind"] == "referral"]
+
+
+def test_english_from_hi_to_a_referral_sms(stack):
+    phone = stack.new_phone()
+    answers = converse(stack, phone, ["hi", "any NA meeting tonight near 92701", "1", "yes"])
+    assert all(answers), answers  # the bot answered every text
+    assert "1." in answers[1][0]  # a numbered list of places
+    (sms,) = referrals_to(stack, phone)
+    assert sms["status"] == "outbox"  # no TWILIO_ACCOUNT_SID: the outbox
+    assert "Call:" in sms["body"] and "openstreetmap.org" in sms["body"] and "Next meeting:" in sms["body"]
+    assert re.search(r"\d+ .+(St|Ave|Blvd|Rd|Dr|Way)", sms["body"]), "the address"
+
+
+def test_spanish_from_hola_to_a_referral_sms(stack):
+    phone = stack.new_phone()
+    answers = converse(stack, phone, ["hola", "hay reuniones de AA esta noche", "en miami", "1", "si"])
+    assert all(answers), answers
+    (sms,) = referrals_to(stack, phone)
+    assert "Llame:" in sms["body"] and "Mapa:" in sms["body"] and "aquí está el lugar" in sms["body"]
+
+
+def test_forged_and_unsigned_webhooks_are_refused(stack):
+    params = {"AccountSid": stack.account_sid, "MessageSid": "SM" + "f" * 32, "From": "+15415559999", "Body": "hi"}
+    assert requests.post(stack.web + "/sms/inbound", data=params, timeout=10).status_code == 403
+    forged = requests.post(stack.web + "/sms/inbound", data=params, headers={"X-Twilio-Signature": "Zm9yZ2Vk"}, timeout=10)
+    assert forged.status_code == 403
+
+
+def test_a_retried_message_sid_is_answered_once(stack):
+    phone = stack.new_phone()
+    first = stack.text(phone, "hi", sid="SM" + "e" * 32)
+    again = stack.text(phone, "hi", sid="SM" + "e" * 32)
+    assert first[0] == again[0] == 200 and first[1] and again[1] == []
+
+
+def test_stop_then_a_referral_sends_nothing(stack):
+    phone = stack.new_phone()
+    converse(stack, phone, ["hi", "any NA meeting tonight near 92701"])
+    assert "unsubscribed" in stack.text(phone, "STOP")[1][0]
+    assert stack.text(phone, "1") == (200, [])  # nothing more, not even the bot
+    search = requests.get(stack.web + "/api/v1/search", params={"near": "92701", "category": "support_group"}, timeout=10).json()
+    created = requests.post(stack.web + "/api/v1/referrals", json={"service_id": search["items"][0]["service_id"],
+                                                                   "client_ref": people.pseudonym(phone)},
+                            headers={"Authorization": "Bearer e2e-service-token"}, timeout=10)
+    assert created.status_code == 201
+    (sms,) = referrals_to(stack, phone)
+    assert sms["status"] == "blocked"
+
+
+def test_crisis_is_answered_at_once_and_the_conversation_carries_on(stack):
+    phone = stack.new_phone()
+    status, replies = stack.text(phone, "my friend took too many pills and is not breathing")
+    assert status == 200 and "911" in replies[0] and "988" in replies[0]
+    assert stack.text(phone, "I need a meeting near 92701")[1], "the bot still answers"
+
+
+def test_help_and_junk_get_polite_answers(stack):
+    phone = stack.new_phone()
+    assert "Msg & data rates may apply" in stack.text(phone, "HELP")[1][0]
+    assert stack.text(phone, "")[1]
+    assert stack.text(phone, "x" * 5000)[1]
+
+
+def test_no_number_or_message_text_in_any_process_log(stack):
+    phone = stack.new_phone()
+    converse(stack, phone, ["hi", "I relapsed, need a meeting near 92701", "1", "yes"])
+    time.sleep(1)
+    log = stack.log_path.read_text(errors="replace")
+    digits = phone[2:]
+    for needle in (digits, digits[:3] + "-" + digits[3:6], "relapsed"):
+        assert needle not in log
+
+
+def test_healthz_reports_every_part(stack):
+    checks = requests.get(stack.web + "/healthz", timeout=10).json()["checks"]
+    assert {name: c["status"] for name, c in checks.items()} == {
+        "database": "ok", "rasa": "ok", "action_server": "ok", "worker": "ok"}
+
+
+def test_ctrl_c_stops_every_process(stack):
+    pids = stack.pids()
+    assert len(pids) >= 5
+    assert stack.stop() < 15
+    time.sleep(0.5)
+    assert [pid for pid in pids if _running(pid)] == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return False

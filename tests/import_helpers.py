@@ -1,0 +1,24 @@
+"""Shared by the importer and exporter tests: table counts straight from the database."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from directory import db
+
+TABLES = ("organization", "service", "location", "service_at_location", "address", "phone", "schedule",
+          "language", "accessibility", "taxonomy_term", "attribute", "search_entry")
+
+
+def counts() -> dict[str, int]:
+    with db.engine().connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
+
+
+def row(sql: str, **params):
+    with db.engine().connect() as conn:
+        return conn.execute(text(sql), params).mappings().first()
+
+
+def rows(sql: str, **params):
+    with db.engine().connect() as conn:
+        return [dict(r) for r in conn.execute(text(sql), params).mappings()]

@@ -1,0 +1,53 @@
+"""Phone numbers: E.164, encrypted with rotatable keys, a keyed pseudonym, the crisis phrases."""
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from directory import people
+from directory.safety import crisis_language
+
+
+@pytest.mark.parametrize("raw,e164", [("(541) 555-0123", "+15415550123"), ("+1 541 555 0123", "+15415550123"),
+                                      ("541.555.0123", "+15415550123"), ("+52 55 1234 5678", "+525512345678")])
+def test_numbers_are_normalised_to_e164(raw, e164):
+    assert people.normalize(raw) == e164
+
+
+@pytest.mark.parametrize("raw", [None, "", "hello", "12", "+1" + "5" * 30])
+def test_junk_is_not_a_number(raw):
+    assert people.normalize(raw) is None
+
+
+def test_encryption_round_trips_and_survives_key_rotation(monkeypatch):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv("PHONE_ENCRYPTION_KEY", old)
+    token = people.encrypt("+15415550123")
+    assert "5415550123" not in token and people.decrypt(token) == "+15415550123"
+    monkeypatch.setenv("PHONE_ENCRYPTION_KEY", f"{new},{old}")  # rotated: new first, old still reads
+    assert people.decrypt(token) == "+15415550123"
+    monkeypatch.setenv("PHONE_ENCRYPTION_KEY", new)
+    assert people.decrypt(token) is None  # the old key retired: unreadable, not a crash
+
+
+def test_pseudonym_is_stable_keyed_and_reveals_nothing(monkeypatch):
+    monkeypatch.setenv("PSEUDONYM_KEY", "key-one")
+    first = people.pseudonym("+15415550123")
+    assert first == people.pseudonym("+15415550123") and len(first) == 32 and "5415550123" not in first
+    assert people.pseudonym("+15415550124") != first
+    monkeypatch.setenv("PSEUDONYM_KEY", "key-two")
+    assert people.pseudonym("+15415550123") != first
+
+
+def test_bad_key_says_how_to_make_one(monkeypatch):
+    monkeypatch.setenv("PHONE_ENCRYPTION_KEY", "not-a-key")
+    with pytest.raises(people.KeyMissing, match="Fernet keys"):
+        people.encrypt("+15415550123")
+
+
+@pytest.mark.parametrize("text,language", [
+    ("he OD'd and won't wake up", "en"), ("I'm thinking about suicide", "en"), ("i wanna die", "en"),
+    ("me quiero morir", "es"), ("mi hermano no respira", "es"), ("pienso en suicidarme", "es"),
+    ("need a meeting tonight", None), ("necesito una casa sobria", None), ("what dose of methadone", None)])
+def test_crisis_phrases_in_english_and_spanish(text, language):
+    assert crisis_language(text) == language

@@ -1,0 +1,232 @@
+"""HSDS imports: the official 3.0 examples (JSON and CSV), Miami 211 (1.x), a generated 3.0 CSV
+package, and broken or cut-off files, which must fail and leave the database as it was."""
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from directory import db
+from directory.importers import ImportFailed, import_hsds_path
+from tests.import_helpers import counts, row, rows
+
+EXAMPLE_SERVICE = "ac148810-d857-441c-9679-408f346de14b"
+
+
+def run_import(path, **kw):
+    with db.Session.begin() as s:
+        return import_hsds_path(s, path, **kw)
+
+
+@pytest.mark.parametrize("name", ["service_full.json", "organization_full.json", "service_at_location_full.json",
+                                  "location.json", "taxonomy_term.json", "service_list.json", "csv", "."])
+def test_official_examples_import(db_url, shared_data, name):
+    before = counts()
+    report = run_import(shared_data / "hsds-3.0" / "examples" / name)
+    assert sum(report.written.values()) > 0
+    after = counts()
+    if name not in ("location.json", "taxonomy_term.json"):
+        assert after["service"] == before["service"] + 1
+        svc = row("SELECT name, status, minimum_age, assured_date FROM service WHERE id = :i", i=EXAMPLE_SERVICE)
+        assert dict(svc) == {"name": "Community Counselling", "status": "active", "minimum_age": 12,
+                             "assured_date": "2005-01-01"}
+    if name in ("service_full.json", "csv"):
+        sched = row("SELECT byday, opens_at, closes_at FROM schedule WHERE service_id = :i", i=EXAMPLE_SERVICE)
+        assert (sched["byday"], sched["opens_at"][:5], sched["closes_at"][:5]) == ("TH,FR", "10:00", "18:00")
+        assert row("SELECT number FROM phone WHERE service_id = :i", i=EXAMPLE_SERVICE)["number"] == '"+44 1234 234567"'
+        # The example's latitude 100 is off the globe: dropped and reported, not imported.
+        assert report.warnings["coordinates off the globe were dropped"] >= 1
+    again = run_import(shared_data / "hsds-3.0" / "examples" / name)
+    assert counts() == after and again.new["service"] == 0  # re-import updates, never duplicates
+
+
+def test_miami_211_hsds_1x(db_url, shared_data):
+    report = run_import(shared_data / "miami-211-hsds")
+    c = counts()
+    assert report.written["service"] == 4089 and c["service"] == 29 + 4089
+    assert report.new["organization"] == 1074 + 82  # 82 stand-ins for organizations missing from the export
+    assert report.written["location"] == 4089 and report.written["schedule"] == 11350
+    assert report.written["phone"] == 4089 - 22  # 22 rows have no number
+    assert report.warnings["organizations missing from the export got a stand-in (named after a location)"] == 82
+    salvation = row("SELECT * FROM service WHERE id = 'miami-211-hsds:149'")
+    assert salvation["name"] == "SALVATION ARMY" and "\\n" not in salvation["description"]
+    assert "Salvation Army\u2019s Red Shield" in salvation["description"]  # mojibake repaired
+    addr = row("SELECT a.address_1, a.city, a.state_province, a.postal_code, l.timezone, l.latitude "
+               "FROM address a JOIN location l ON l.id = a.location_id WHERE l.id = 'miami-211-hsds:149'")
+    assert (addr["address_1"], addr["city"], addr["state_province"], addr["postal_code"]) == \
+        ("1907 NW 38th Street", "Miami", "FL", "33142")
+    assert addr["timezone"] == "America/New_York" and addr["latitude"] is not None  # ZIP centre: no coordinates
+    assert row("SELECT number FROM phone WHERE service_id = 'miami-211-hsds:149'")["number"] == "305-637-6700"
+    hours = rows("SELECT byday, opens_at, closes_at FROM schedule WHERE service_id = 'miami-211-hsds:149'")
+    assert {(h["byday"], h["opens_at"][:5], h["closes_at"][:5]) for h in hours} == \
+        {(d, "08:30", "16:30") for d in ("MO", "TU", "WE", "TH", "FR")}
+    assert {r["code"] for r in rows("SELECT code FROM language WHERE service_id = 'miami-211-hsds:149'")} == \
+        {"en", "es", "ht"}
+    # Taxonomy -> category: AA intergroup (addiction support group), and none for a building department.
+    aa = row("SELECT category FROM service WHERE id = 'miami-211-hsds:1472'")
+    assert aa["category"] == "support_group"
+    assert row("SELECT category FROM service WHERE id = 'miami-211-hsds:145'")["category"] is None
+    assert row("SELECT id FROM taxonomy_term WHERE id = 'airs:PN-8100.0500-070'") is not None
+    by_category = {r["category"]: r["n"] for r in rows(
+        "SELECT category, count(*) AS n FROM service WHERE id LIKE 'miami-211-hsds:%' GROUP BY category")}
+    assert by_category["treatment"] > 100 and by_category["housing"] > 100 and by_category["sober_living"] >= 5
+    assert c["search_entry"] >= 29 + 4050
+
+
+def _copy_examples(shared_data, tmp_path) -> Path:
+    folder = tmp_path / "pkg"
+    shutil.copytree(shared_data / "hsds-3.0" / "examples" / "csv", folder)
+    for f in folder.iterdir():
+        f.chmod(0o644)
+    return folder
+
+
+def _edit_csv(path: Path, edit) -> None:
+    with open(path, newline="", encoding="utf-8") as f:
+        data = list(csv.reader(f))
+    edit(data)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(data)
+
+
+def _set(column, value):
+    def edit(data):
+        data[1][data[0].index(column)] = value
+    return edit
+
+
+def _drop_column(column):
+    def edit(data):
+        i = data[0].index(column)
+        for r in data:
+            del r[i]
+    return edit
+
+
+@pytest.mark.parametrize("file,edit,message", [
+    ("locations.csv", _set("latitude", "abc"), "locations.csv, row 2, field 'latitude': 'abc' is not a number"),
+    ("services.csv", _drop_column("name"), "services.csv: has no column 'name'"),
+    ("services.csv", _set("status", "open"), "services.csv, row 2, field 'status': 'open' is not one of"),
+    ("schedules.csv", _set("opens_at", "25:99"), "schedules.csv, row 2, field 'opens_at': '25:99' is not a time"),
+    ("service_at_location.csv", _set("location_id", "nowhere"),
+     "service_at_location.csv, row 2, field 'location_id': 'nowhere' points at a location that is neither"),
+])
+def test_broken_csv_fails_and_changes_nothing(runner, shared_data, tmp_path, file, edit, message):
+    folder = _copy_examples(shared_data, tmp_path)
+    _edit_csv(folder / file, edit)
+    before = counts()
+    out = runner.invoke(args=["directory", "import-hsds", str(folder)])
+    assert out.exit_code == 1 and message in out.output, out.output
+    assert "Nothing was imported" in out.output
+    assert counts() == before
+
+
+def test_cut_off_files_fail_and_change_nothing(runner, shared_data, tmp_path):
+    folder = _copy_examples(shared_data, tmp_path)
+    raw = (folder / "services.csv").read_text()
+    (folder / "services.csv").write_text(raw[: len(raw) - 300])  # the last line cut mid-way
+    before = counts()
+    out = runner.invoke(args=["directory", "import-hsds", str(folder)])
+    assert out.exit_code == 1 and "services.csv, row 2" in out.output and "cut-off" in out.output
+    raw = (shared_data / "hsds-3.0" / "examples" / "service_full.json").read_text()
+    (tmp_path / "service_full.json").write_text(raw[:5000])
+    out = runner.invoke(args=["directory", "import-hsds", str(tmp_path / "service_full.json")])
+    assert out.exit_code == 1 and "is not valid JSON" in out.output
+    miami = tmp_path / "miami"
+    shutil.copytree(shared_data / "miami-211-hsds", miami)
+    (miami / "regular_schedules.csv").chmod(0o644)
+    raw = (miami / "regular_schedules.csv").read_text()
+    (miami / "regular_schedules.csv").write_text(raw[: len(raw) // 2])
+    out = runner.invoke(args=["directory", "import-hsds", str(miami)])
+    assert out.exit_code == 1 and "regular_schedules.csv, row" in out.output
+    assert counts() == before
+
+
+# ---- a generated HSDS 3.0 CSV package (the bench uses the same columns, at a million listings)
+
+CATEGORIES = ["support_group", "sober_living", "housing", "transportation", "treatment"]
+
+
+def write_package(folder: Path, n: int, seed: int = 7, rename: dict | None = None) -> None:
+    """n listings: n services, each at its own location with an address, a phone, a schedule,
+    a category and an attribute; one organization per 5 services."""
+    rnd = random.Random(seed)
+    uid = lambda *p: str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(map(str, p))))  # noqa: E731
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {name: open(folder / name, "w", newline="", encoding="utf-8") for name in (
+        "organizations.csv", "services.csv", "locations.csv", "addresses.csv", "service_at_locations.csv",
+        "phones.csv", "schedules.csv", "attributes.csv")}
+    w = {name: csv.writer(f) for name, f in files.items()}
+    w["organizations.csv"].writerow(["id", "name", "description", "website"])
+    w["services.csv"].writerow(["id", "organization_id", "name", "description", "status"])
+    w["locations.csv"].writerow(["id", "organization_id", "location_type", "name", "latitude", "longitude"])
+    w["addresses.csv"].writerow(["id", "location_id", "address_1", "city", "state_province", "postal_code",
+                                 "country", "address_type"])
+    w["service_at_locations.csv"].writerow(["id", "service_id", "location_id"])
+    w["phones.csv"].writerow(["id", "service_id", "number", "type"])
+    w["schedules.csv"].writerow(["id", "service_id", "freq", "byday", "opens_at", "closes_at"])
+    w["attributes.csv"].writerow(["id", "link_id", "link_entity", "taxonomy_term_id"])
+    for i in range(n):
+        org = uid("org", i // 5)
+        if i % 5 == 0:
+            w["organizations.csv"].writerow([org, f"Generated Org {i // 5}", "Generated for tests", "https://example.org"])
+        svc, loc = uid("svc", i), uid("loc", i)
+        name = (rename or {}).get(i, f"Generated Service {i}")
+        w["services.csv"].writerow([svc, org, name, "A generated listing", "active"])
+        w["locations.csv"].writerow([loc, org, "physical", f"Place {i}", f"{39.0 + rnd.random() * 0.3:.6f}",
+                                     f"{-94.7 + rnd.random() * 0.3:.6f}"])
+        w["addresses.csv"].writerow([uid("addr", i), loc, f"{i} Main St", "Kansas City", "MO", "64111", "US",
+                                     "physical"])
+        w["service_at_locations.csv"].writerow([uid("sal", i), svc, loc])
+        w["phones.csv"].writerow([uid("phone", i), svc, f"816-555-{i % 10000:04d}", "voice"])
+        w["schedules.csv"].writerow([uid("sched", i), svc, "WEEKLY", "MO,TU,WE,TH,FR", "09:00", "17:00"])
+        w["attributes.csv"].writerow([uid("cat", i), svc, "service", f"signpost-category-{CATEGORIES[i % 5]}"])
+        w["attributes.csv"].writerow([uid("attr", i), svc, "service", "signpost-attribute-free"])
+    for f in files.values():
+        f.close()
+
+
+def test_generated_csv_package_imports_and_reimports_in_place(db_url, tmp_path, client):
+    n = 5000
+    write_package(tmp_path / "pkg", n)
+    before = counts()
+    report = run_import(tmp_path / "pkg")
+    after = counts()
+    assert report.new["service"] == n and after["service"] == before["service"] + n
+    assert after["search_entry"] == before["search_entry"] + n
+    assert after["attribute"] == before["attribute"] + 2 * n
+    assert row("SELECT count(*) AS n FROM service WHERE category = 'treatment' AND name LIKE 'Generated%'")["n"] == n / 5
+    assert row("SELECT timezone FROM location WHERE name = 'Place 7'")["timezone"] == "America/Chicago"
+    items = client.get("/api/v1/search?lat=39.15&lon=-94.55&radius_km=50&category=housing&limit=5").get_json()["items"]
+    assert items and all(i["category"] == "housing" for i in items)
+    # Again, with one service renamed: the same rows, updated in place, none new.
+    write_package(tmp_path / "pkg", n, rename={3: "Renamed Service"})
+    again = run_import(tmp_path / "pkg")
+    assert again.new["service"] == 0 and again.written["service"] == n and counts() == after
+    assert row("SELECT count(*) AS n FROM service WHERE name = 'Renamed Service'")["n"] == 1
+    assert row("SELECT count(*) AS n FROM service WHERE name = 'Generated Service 3'")["n"] == 0
+
+
+def test_capacity_and_category_survive_an_hsds_reimport(db_url, shared_data):
+    run_import(shared_data / "hsds-3.0" / "examples" / "csv")
+    with db.engine().begin() as conn:
+        from sqlalchemy import text
+        conn.execute(text("UPDATE service SET capacity_available = 3, category = 'treatment' WHERE id = :i"),
+                     {"i": EXAMPLE_SERVICE})
+    run_import(shared_data / "hsds-3.0" / "examples" / "csv")
+    svc = row("SELECT capacity_available, category FROM service WHERE id = :i", i=EXAMPLE_SERVICE)
+    assert (svc["capacity_available"], svc["category"]) == (3, "treatment")
+
+
+def test_not_hsds_is_a_clear_error(db_url, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ImportFailed, match="has no HSDS files"):
+        run_import(tmp_path)
+    (tmp_path / "weird.json").write_text(json.dumps({"hello": "world"}))
+    with pytest.raises(ImportFailed, match="is not an HSDS document I know"):
+        run_import(tmp_path / "weird.json")

@@ -1,0 +1,38 @@
+"""The needs-and-gaps report, from the search log (web, API and bot searches)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from directory import db
+from directory.models import SearchLog, utcnow
+from web.pages.reports import bar_chart_svg, needs_and_gaps
+
+
+def test_web_searches_are_logged_and_reported(app, signed_in):
+    case = signed_in("case_manager")
+    case.get("/search?near=92701&category=sober_living")
+    case.get("/search?near=64106&category=sober_living&attributes=pets_allowed")  # nothing there
+    app.test_client().get("/api/v1/search?near=33125&category=housing")
+    with db.Session.begin() as s:  # an old one, outside the default 30 days
+        s.add(SearchLog(channel="bot", category="treatment", postal_code="92701", place_label="Santa Ana, CA 92701",
+                        result_count=0, created_at=utcnow() - dt.timedelta(days=60)))
+    with db.Session() as s:
+        data = needs_and_gaps(s, utcnow() - dt.timedelta(days=30))
+    assert data["total"] == 3 and data["empty"] == 1
+    assert {r["category"]: (r["searches"], r["empty"]) for r in data["by_category"]} == {
+        "sober_living": (2, 1), "housing": (1, 0)}
+    assert data["gaps"] == [{"place": "Kansas City, MO 64106", "category": "Sober living and recovery residences",
+                             "searches": 1}]
+    assert data["channels"] == {"web": 2, "api": 1}
+    page = case.get("/reports/needs").get_data(as_text=True)
+    assert "<svg" in page and "Kansas City, MO 64106" in page and "3 searches, 1 found nothing" in page
+    assert "4 searches," in case.get("/reports/needs?period=90").get_data(as_text=True)
+    assert "1 search," in case.get("/reports/needs?period=90&channel=bot").get_data(as_text=True)
+
+
+def test_chart_bars_scale_and_escape():
+    svg = str(bar_chart_svg([{"label": "<b>Housing</b>", "searches": 10, "empty": 5},
+                             {"label": "Rides", "searches": 5, "empty": 0}]))
+    assert "&lt;b&gt;Housing" in svg and "<b>" not in svg
+    assert svg.count('class="bar-found"') == 3 and svg.count('class="bar-empty"') == 2  # + the legend's
+    assert str(bar_chart_svg([])) == ""

@@ -1,0 +1,86 @@
+"""'Text this to my client' and /referrals: who sees which referral, filters, CSV, outcomes."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from directory import accounts, db, people
+from directory.models import OutboundMessage, Referral
+from directory.outbox import list_outbox
+from directory.referrals import create_referral
+from tests.web.conftest import KEPT_SERVICE, OTHER_SERVICE, login
+
+
+def test_text_to_client_creates_a_referral_and_an_sms_in_the_outbox(app, signed_in, caplog):
+    case = signed_in("case_manager")
+    caplog.set_level(logging.DEBUG)
+    response = case.post(f"/services/{KEPT_SERVICE}/text", data={"phone": "(714) 202-5555", "language": "es"},
+                         follow_redirects=True)
+    assert "Texted to •••• 5555: it is in the outbox" in response.get_data(as_text=True)
+    with db.Session() as s:
+        ref = s.scalars(select(Referral)).one()
+        assert (ref.source, ref.created_by, ref.language) == ("web", "case.demo@signpost.example", "es")
+        assert ref.client_phone.endswith("5555") and "714202" not in ref.client_phone  # kept masked
+        [sms] = [m for m in list_outbox(s) if m.referral_id == ref.id]
+        assert people.resolve(s, sms.to)[0] == "+17142025555" and sms.status == "outbox"
+        assert "Harbor House Women's Sober Living" in sms.body and "401 W 1st St" in sms.body
+    assert "2025555" not in caplog.text and "202-5555" not in caplog.text  # never a number in the logs
+
+
+def test_phone_numbers_are_validated(app, signed_in):
+    case = signed_in("case_manager")
+    for bad, message in (("", "Enter your client"), ("call me", "not a phone number"), ("(123) 456-7890", "does not exist")):
+        response = case.post(f"/services/{KEPT_SERVICE}/text", data={"phone": bad})
+        assert response.status_code == 400 and message in response.get_data(as_text=True), bad
+    with db.Session() as s:
+        assert s.scalars(select(OutboundMessage)).all() == []
+
+
+def _bot_referral(shared: bool):
+    with db.Session.begin() as s:
+        ref = create_referral(s, service_id=OTHER_SERVICE, source="bot", client_ref="pseudo-abc", created_by="bot")
+        ref.share_with_case_managers = shared
+        return ref.id
+
+
+def test_case_managers_see_their_own_and_shared_bot_referrals(app, signed_in, users):
+    case, admin = signed_in("case_manager"), signed_in("admin")
+    case.post(f"/services/{KEPT_SERVICE}/text", data={"phone": "(714) 202-5555"})
+    with db.Session.begin() as s:
+        accounts.create_user(s, "other.cm@signpost.example", "case_manager", "harbor-lantern-orbit-47")
+    other = app.test_client()
+    login(other, "other.cm@signpost.example", "harbor-lantern-orbit-47")
+    other.post(f"/services/{OTHER_SERVICE}/text", data={"phone": "(305) 202-4444"})
+    shared, private = _bot_referral(True), _bot_referral(False)
+
+    def ids(client, query=""):
+        rows = client.get("/referrals.csv" + query).get_data(as_text=True).splitlines()[1:]
+        return {row.split(",")[0] for row in rows}
+
+    with db.Session() as s:
+        mine = s.scalars(select(Referral.id).where(Referral.created_by == users["case_manager"])).one()
+        theirs = s.scalars(select(Referral.id).where(Referral.created_by == "other.cm@signpost.example")).one()
+    assert ids(case) == {mine, shared}
+    assert ids(admin) == {mine, theirs, shared}  # never a bot referral the person did not share
+    assert ids(case, "?source=bot") == {shared}
+    assert ids(case, "?status=connected") == set()
+    page = case.get("/referrals").get_data(as_text=True)
+    assert "5555" in page and "4444" not in page and "714202" not in page
+    csv_text = admin.get("/referrals.csv").get_data(as_text=True)
+    assert "5555" not in csv_text.replace(mine, "")  # no phone numbers in the export
+    # Recording the outcome after following up; someone else's referral is not found.
+    assert case.post(f"/referrals/{mine}/outcome", data={"status": "connected"}).status_code == 302
+    assert ids(case, "?status=connected") == {mine}
+    assert case.post(f"/referrals/{theirs}/outcome", data={"status": "connected"}).status_code == 404
+    assert case.post(f"/referrals/{private}/outcome", data={"status": "connected"}).status_code == 404
+
+
+def test_case_manager_is_told_when_the_client_said_stop(app, signed_in):
+    with db.Session.begin() as s:
+        people.set_opt_out(people.upsert(s, "+17142025555"), True)
+    response = signed_in("case_manager").post(f"/services/{KEPT_SERVICE}/text", data={"phone": "714 202 5555"},
+                                              follow_redirects=True)
+    assert "has replied STOP to Signpost, so nothing was sent" in response.get_data(as_text=True)
+    with db.Session() as s:
+        assert [m.status for m in list_outbox(s)] == ["blocked"]

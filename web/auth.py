@@ -1,0 +1,198 @@
+"""Who is signed in and what they may do: Flask-Login sessions, roles, CSRF, rate limits, headers.
+
+- Sessions: Flask-Login with "strong" protection; the session id carries the user's
+  `session_epoch`, so a password change, role change or deactivation ends older sessions.
+- Second factor: admins and case managers must enrol TOTP when REQUIRE_TOTP is on (the default
+  outside development). In development it is offered, not forced, so demo logins just work.
+- CSRF: every state-changing request outside the machine endpoints (/api/ with its bearer token,
+  /sms/ with Twilio's signature) must carry the Flask-WTF token.
+- Rate limits: Flask-Limiter (memory by default; RATELIMIT_STORAGE_URI=redis://... when several
+  processes serve).
+- Headers: a Content-Security-Policy without inline scripts, nosniff, no framing, no caching of
+  signed-in pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from directory import db
+from directory.accounts import ROLES, TOTP_ROLES, User
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Machine endpoints authenticate otherwise (bearer token, Twilio signature) and carry no cookie.
+CSRF_EXEMPT_PREFIXES = ("/api/", "/sms/")
+LOGIN_LIMITS = "10 per minute;50 per hour"
+LOGIN_LIMIT_PER_EMAIL = "20 per hour"
+REPORT_LIMITS = "5 per minute;20 per day"
+
+
+@dataclass
+class CurrentUser:
+    """What a request knows about the signed-in person (a plain copy, not a live ORM row)."""
+    id: str
+    email: str
+    role: str
+    totp_enabled: bool
+    session_epoch: int
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @classmethod
+    def from_row(cls, user: User) -> "CurrentUser":
+        return cls(user.id, user.email, user.role, user.totp_enabled, user.session_epoch or 0)
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> CurrentUser | None:
+    user_id, _, epoch = session_id.partition(":")
+    with db.Session() as s:
+        user = s.get(User, user_id)
+        if user is None or not user.active or str(user.session_epoch or 0) != epoch:
+            return None
+        return CurrentUser.from_row(user)
+
+
+def totp_required_for(role: str) -> bool:
+    return bool(current_app.config["REQUIRE_TOTP"]) and role in TOTP_ROLES
+
+
+def roles_required(*roles: str):
+    """Signed in, with one of these roles, and enrolled in TOTP where that is required."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            if totp_required_for(current_user.role) and not current_user.totp_enabled:
+                flash("Set up your second factor (an authenticator app) before going on.", "info")
+                return redirect(url_for("account.totp_setup"))
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths, so the login form is not an open redirect."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def home_for(role: str) -> str:
+    return url_for("peer.my_listings") if role == "peer_worker" else url_for("search.search_page")
+
+
+def _tile_origin(tile_url: str) -> str:
+    parts = urlsplit(tile_url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(tile_url: str) -> str:
+    img = " ".join(p for p in ("'self'", "data:", _tile_origin(tile_url)) if p)
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img + "; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def init_app(app) -> None:
+    dev = app.config.get("SIGNPOST_ENV", "development") == "development"
+    env = os.environ
+    app.config.setdefault("REQUIRE_TOTP", env.get("REQUIRE_TOTP", "" if dev else "1").lower() in ("1", "true", "yes"))
+    app.config.setdefault("MAP_TILE_URL", env.get("MAP_TILE_URL", ""))
+    app.config.setdefault("MAP_ATTRIBUTION", env.get("MAP_ATTRIBUTION", "© OpenStreetMap contributors"))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", env.get("RATELIMIT_STORAGE_URI", "memory://"))
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Flask has its own defaults for these, so they are set, not defaulted. Local development
+    # runs on plain http://127.0.0.1, where a Secure cookie would never come back.
+    app.config.update(SESSION_COOKIE_SECURE=not dev, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      REMEMBER_COOKIE_SECURE=not dev, REMEMBER_COOKIE_HTTPONLY=True,
+                      PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    # We decide which requests need the token (see _csrf_protect), not Flask-WTF's default hook.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    if app.config.get("SECRET_KEY") is None:
+        raise RuntimeError("Set SECRET_KEY (a long random string) outside development.")
+
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @app.before_request
+    def _csrf_protect():
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return
+        if request.path.startswith(CSRF_EXEMPT_PREFIXES):
+            return
+        csrf.protect()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return render_template("error.html", title="Form expired",
+                               message="This form expired or came from another site. Go back, reload the page "
+                                       "and send it again."), 400
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        if request.path.startswith("/api/"):
+            from web.api import error_response
+            return error_response(429, "too_many_requests", "Too many requests; wait a minute and try again.")
+        return render_template("error.html", title="Too many attempts",
+                               message="Too many attempts from here. Wait a minute, then try again."), 429
+
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        if request.path.startswith("/api/"):
+            from web.api import error_response
+            return error_response(403, "forbidden", "You may not do that.")
+        return render_template("error.html", title="Not allowed",
+                               message="Your account cannot open this page. Ask an admin if you need it."), 403
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app.config["MAP_TILE_URL"]))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not dev:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"  # signed-in pages stay out of shared caches
+        return response

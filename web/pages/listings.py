@@ -1,0 +1,200 @@
+"""/services/<id>: the listing page, the printable handout, "text this to my client", editing,
+its history, and "report a problem" (open to anyone, rate limited, honeypot + fill time + CSRF)."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import phonenumbers
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from directory import db, listings, present
+from directory.accounts import kept_organization_ids
+from directory.listings import EDITABLE_FIELDS, PROBLEM_KINDS, STATUSES, ListingError
+from directory.models import OutboundMessage
+from directory.referrals import ReferralError, create_referral
+from directory.search import SearchQuery, search
+from directory.geo import Point
+from web.auth import REPORT_LIMITS, limiter, roles_required
+
+bp = Blueprint("listings", __name__)
+MIN_FILL_SECONDS = 3  # people take longer than this to write a report; scripts usually do not
+HONEYPOT = "website"  # hidden from people by CSS; bots fill it
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _form_stamp() -> str:
+    return URLSafeSerializer(current_app.secret_key, salt="report-form").dumps(time.time())
+
+
+def _stamp_age(token: str) -> float | None:
+    try:
+        return time.time() - float(URLSafeSerializer(current_app.secret_key, salt="report-form").loads(token))
+    except (BadSignature, TypeError, ValueError):
+        return None
+
+
+def can_edit_directly(session, service) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    if current_user.role == "admin":
+        return True
+    return current_user.role == "peer_worker" and service.organization_id in kept_organization_ids(session, current_user.id)
+
+
+def _nearby_transport(session, detail: dict, now) -> list[dict]:
+    if detail.get("latitude") is None:
+        return []
+    query = SearchQuery(origin=Point(detail["latitude"], detail["longitude"]), radius_km=16.0,
+                        category="transportation", limit=4)
+    items = present.search_items(session, search(session, query, now), now)
+    return [i for i in items if i["service_id"] != detail["service_id"]][:3]
+
+
+def render_listing(service_id: str, status: int = 200, **extra):
+    now = _now()
+    with db.Session() as s:
+        detail = present.service_detail(s, service_id, now)
+        if detail is None:
+            abort(404)
+        service = listings.load_service(s, service_id)
+        context = dict(
+            d=detail, nearby=_nearby_transport(s, detail, now), problem_kinds=PROBLEM_KINDS,
+            stamp=_form_stamp(), honeypot=HONEYPOT,
+            stale=listings.is_stale(service, now.date()),
+            can_edit=can_edit_directly(s, service),
+            history=listings.history(s, service_id, limit=20) if current_user.is_authenticated else [],
+            tile_url=current_app.config["MAP_TILE_URL"],
+        )
+    context.update(extra)
+    return render_template("listing.html", **context), status
+
+
+@bp.get("/services/<service_id>")
+def listing(service_id):
+    return render_listing(service_id)
+
+
+# --- text this to my client -----------------------------------------------------------------
+def normalise_phone(raw: str) -> str:
+    """E.164 for a valid (US by default) mobile or landline number; ValueError with what to fix."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ValueError("Enter your client's mobile number.")
+    try:
+        number = phonenumbers.parse(raw, "US")
+    except phonenumbers.NumberParseException:
+        raise ValueError("That is not a phone number. Enter 10 digits, e.g. (714) 555-0123.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("That number does not exist. Check the digits (10 digits for a US number).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str | None) -> str:
+    return "" if not e164 else "•••• " + e164[-4:]
+
+
+@bp.post("/services/<service_id>/text")
+@roles_required("case_manager", "admin")
+def text_to_client(service_id):
+    try:
+        phone = normalise_phone(request.form.get("phone", ""))
+    except ValueError as exc:
+        return render_listing(service_id, 400, text_error=str(exc), phone_value=request.form.get("phone", ""))
+    language = request.form.get("language", "en")
+    if language not in ("en", "es"):
+        language = "en"
+    try:
+        with db.Session.begin() as s:
+            referral = create_referral(s, service_id=service_id, source="web", client_phone=phone,
+                                       created_by=current_user.email, language=language)
+            referral_id = referral.id
+            sms_status = s.scalar(select(OutboundMessage.status).where(
+                OutboundMessage.referral_id == referral_id, OutboundMessage.kind == "referral"))
+    except ReferralError as exc:
+        if exc.code == "not_found":
+            abort(404)
+        return render_listing(service_id, 400, text_error=str(exc))
+    current_app.logger.info("referral %s created from the web", referral_id)  # never the number
+    message, category = SENT_MESSAGES.get(sms_status, SENT_MESSAGES["queued"])
+    flash(message.format(mask_phone(phone)), category)
+    return redirect(url_for("listings.listing", service_id=service_id))
+
+
+# What the case manager is told, by the outbox status of the text.
+SENT_MESSAGES = {
+    "queued": ("Texted to {}. Follow it on Referrals.", "success"),
+    "outbox": ("Texted to {}: it is in the outbox (no SMS provider is set up here). Follow it on Referrals.", "success"),
+    "blocked": ("{} has replied STOP to Signpost, so nothing was sent. Give them the handout instead.", "error"),
+}
+
+
+# --- report a problem -----------------------------------------------------------------------
+@bp.post("/services/<service_id>/report")
+@limiter.limit(REPORT_LIMITS)
+def report_problem(service_id):
+    form = request.form
+    age = _stamp_age(form.get("stamp", ""))
+    if form.get(HONEYPOT) or age is None or age < MIN_FILL_SECONDS:
+        # Looks automated. Say so plainly: a person who was very quick can send it again.
+        return render_listing(service_id, 400, report_error="That was sent too fast to be a person. "
+                              "Wait a few seconds and send it again.", report_form=form)
+    try:
+        with db.Session.begin() as s:
+            listings.report_problem(s, service_id, form.get("kind", ""), form.get("message", ""), form.get("contact"))
+    except ListingError as exc:
+        if str(exc) == "No such listing.":
+            abort(404)
+        return render_listing(service_id, 400, report_error=str(exc), report_form=form)
+    flash("Thank you. An admin will check this listing.", "success")
+    return redirect(url_for("listings.listing", service_id=service_id))
+
+
+# --- editing --------------------------------------------------------------------------------
+@bp.route("/services/<service_id>/edit", methods=["GET", "POST"])
+@roles_required("peer_worker", "admin")
+def edit(service_id):
+    with db.Session.begin() as s:
+        service = listings.load_service(s, service_id)
+        if service is None:
+            abort(404)
+        direct = can_edit_directly(s, service)
+        values = listings.field_values(service)
+        if request.method == "GET":
+            return render_template("listing_edit.html", service=service, values=values, fields=EDITABLE_FIELDS,
+                                   direct=direct, statuses=STATUSES)
+        # Only the fields the form sent: a field left out is left alone, never cleared.
+        submitted = {k: request.form[k] for k in EDITABLE_FIELDS if k in request.form}
+        try:
+            clean = listings.clean_changes(submitted)
+        except ListingError as exc:
+            return render_template("listing_edit.html", service=service, values=dict(values, **submitted),
+                                   fields=EDITABLE_FIELDS, statuses=STATUSES,
+                                   direct=direct, error=str(exc), error_field=exc.field), 400
+        if direct:
+            changed = listings.apply_changes(s, service, clean, current_user.email)
+            message = (f"Saved: {', '.join(EDITABLE_FIELDS[c][0].lower() for c in changed)}." if changed
+                       else "Nothing changed.")
+        else:
+            edit_row = listings.propose_edit(s, service, clean, current_user.email)
+            message = ("This listing is kept by someone else: your changes went to an admin for review."
+                       if edit_row else "Nothing changed.")
+    flash(message, "success")
+    return redirect(url_for("listings.listing", service_id=service_id))
+
+
+@bp.get("/services/<service_id>/history")
+@roles_required("peer_worker", "case_manager", "admin")
+def history(service_id):
+    with db.Session() as s:
+        service = listings.load_service(s, service_id)
+        if service is None:
+            abort(404)
+        rows = listings.history(s, service_id)
+    return render_template("history.html", service=service, rows=rows, fields=EDITABLE_FIELDS)

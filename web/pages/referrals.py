@@ -1,0 +1,121 @@
+"""/referrals: what case managers sent and what the bot sent for people who agreed to share.
+
+Peer workers never see referrals (they are about patients). Phone numbers are never shown in
+full, nor exported.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from directory import db
+from directory.models import Referral, Service, utcnow
+from web.auth import roles_required
+from web.pages.listings import mask_phone
+
+bp = Blueprint("referrals", __name__)
+STATUSES = {
+    "sent": "Sent", "delivered": "Delivered", "accepted": "Accepted by the provider", "full": "Provider is full",
+    "connected": "Connected", "not_connected": "Not connected", "failed": "Could not be delivered",
+}
+OUTCOMES = ("connected", "not_connected")  # what a case manager records after following up
+PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "": "All time"}
+MAX_ROWS = 500
+
+
+def visible_to_current_user():
+    """Their own web referrals (admins: everyone's) and bot referrals shared with case managers."""
+    shared_bot = and_(Referral.source == "bot", Referral.share_with_case_managers.is_(True))
+    if current_user.role == "admin":
+        return or_(Referral.source != "bot", shared_bot)
+    return or_(and_(Referral.source != "bot", Referral.created_by == current_user.email), shared_bot)
+
+
+def _filters():
+    args = request.args
+    f = {"status": args.get("status", ""), "source": args.get("source", ""),
+         "period": args.get("period", "30"), "q": args.get("q", "").strip()[:100]}
+    if f["status"] not in STATUSES:
+        f["status"] = ""
+    if f["source"] not in ("web", "bot"):
+        f["source"] = ""
+    if f["period"] not in PERIODS:
+        f["period"] = "30"
+    return f
+
+
+def _query(f):
+    stmt = (select(Referral).join(Service, Service.id == Referral.service_id).where(visible_to_current_user())
+            .options(selectinload(Referral.service).selectinload(Service.organization))
+            .order_by(Referral.created_at.desc()).limit(MAX_ROWS))
+    if f["status"]:
+        stmt = stmt.where(Referral.status == f["status"])
+    if f["source"] == "bot":
+        stmt = stmt.where(Referral.source == "bot")
+    elif f["source"] == "web":
+        stmt = stmt.where(Referral.source != "bot")
+    if f["period"]:
+        stmt = stmt.where(Referral.created_at >= utcnow() - dt.timedelta(days=int(f["period"])))
+    if f["q"]:
+        stmt = stmt.where(Service.name.ilike(f"%{f['q']}%"))
+    return stmt
+
+
+def _client_label(ref: Referral) -> str:
+    if ref.source == "bot":
+        return "Texted Signpost"
+    phone = ref.client_phone or ""  # the referral keeps only the last digits (directory/people.py)
+    return mask_phone(phone) if phone.startswith("+") else (phone or "Client")
+
+
+@bp.get("/referrals")
+@roles_required("case_manager", "admin")
+def referral_list():
+    f = _filters()
+    with db.Session() as s:
+        rows = s.scalars(_query(f)).all()
+        counts = {}
+        for r in rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+    return render_template("referrals.html", rows=rows, f=f, statuses=STATUSES, periods=PERIODS, counts=counts,
+                           client_label=_client_label, outcomes=OUTCOMES, max_rows=MAX_ROWS)
+
+
+@bp.get("/referrals.csv")
+@roles_required("case_manager", "admin")
+def referral_csv():
+    f = _filters()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["referral_id", "created_at", "service", "organization", "category", "source", "status",
+                     "sent_by", "code"])
+    with db.Session() as s:
+        for r in s.scalars(_query(f)):
+            writer.writerow([r.id, r.created_at.isoformat(timespec="seconds"), r.service.name,
+                             r.service.organization.name, r.service.category, r.source, r.status,
+                             r.created_by or "", r.code])
+    name = f"signpost-referrals-{dt.date.today().isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/referrals/<referral_id>/outcome")
+@roles_required("case_manager", "admin")
+def record_outcome(referral_id):
+    outcome = request.form.get("status", "")
+    if outcome not in OUTCOMES:
+        abort(400)
+    with db.Session.begin() as s:
+        ref = s.scalars(select(Referral).where(Referral.id == referral_id, visible_to_current_user())).first()
+        if ref is None:
+            abort(404)
+        ref.status = outcome
+        ref.outcome_note = (request.form.get("note") or "").strip()[:500] or ref.outcome_note
+    flash(f"Referral marked {STATUSES[outcome].lower()}.", "success")
+    return redirect(url_for("referrals.referral_list"))

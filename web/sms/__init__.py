@@ -1,0 +1,42 @@
+"""The SMS gateway (POST /sms/inbound, POST /sms/status) and, in development, the SMS simulator.
+
+`init_app` reads the gateway's settings (directory.messaging.Settings: Twilio, Rasa budget,
+retention...) from the environment into app.config, points the job queue at them, and registers
+the blueprints. The simulator exists only outside production.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from directory import jobs, people
+from directory.messaging import Settings
+
+log = logging.getLogger(__name__)
+
+
+def settings_of(app) -> Settings:
+    return app.extensions["sms_settings"]
+
+
+def init_app(app) -> None:
+    defaults = Settings.from_mapping(os.environ)
+    for name, value in vars(defaults).items():
+        app.config.setdefault(name, value)
+    settings = Settings.from_mapping({k: (str(v) if v is not None else None) for k, v in app.config.items()
+                                      if k in vars(defaults)})
+    people.check_keys()  # production without keys stops here, with the command that makes them
+    if not settings.TWILIO_AUTH_TOKEN:
+        log.warning("TWILIO_AUTH_TOKEN is not set: every SMS webhook will be refused (403). Set it to the "
+                    "auth token of the Twilio account.")
+    if settings.sends_via_twilio and not (settings.TWILIO_FROM_NUMBER or settings.TWILIO_MESSAGING_SERVICE_SID):
+        log.warning("TWILIO_ACCOUNT_SID is set but neither TWILIO_FROM_NUMBER nor TWILIO_MESSAGING_SERVICE_SID: "
+                    "Twilio will refuse every text. Set one of them.")
+    app.extensions["sms_settings"] = settings
+    jobs.configure(settings)
+
+    from web.sms import gateway
+    app.register_blueprint(gateway.bp)
+    if settings.SIGNPOST_ENV != "production":
+        from web.sms import simulator
+        app.register_blueprint(simulator.bp)
