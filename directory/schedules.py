@@ -24,11 +24,6 @@ class Slot:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
 
-    @classmethod
-    def from_row(cls, row) -> "Slot":
-        return cls(parse_byday(row.byday), row.opens_at, row.closes_at,
-                   getattr(row, "valid_from", None), getattr(row, "valid_to", None))
-
     @property
     def all_day(self) -> bool:
         return self.opens_at is None or (self.opens_at == dt.time(0) and self.closes_at in (None, dt.time(0), dt.time(23, 59)))
