@@ -24,6 +24,7 @@ from bot.actions import crisis, parsing
 # never a yes/no, a list number, MORE, or the model's own crisis call.
 NEED_OVERRIDABLE = {"inform", "nlu_fallback", "out_of_scope", "help"} | {f"find_{n}" for n in parsing.NEEDS}
 INFORM_OVERRIDABLE = NEED_OVERRIDABLE | {"affirm", "deny", "greet", "goodbye", "thanks"}
+YES_NO_FIRST = re.compile(r"(?:no|not|nah|nope|yes|yeah|yep|si|sí|ok|okay)\b", re.IGNORECASE)
 
 
 def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
@@ -48,11 +49,16 @@ def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
         return f"find_{need}"
     # A short message that only gives a place, a preference or a time ("tonight", "en miami").
     if (not need and (not parsing.need_keywords(text) or parsing.only_medication_words(text))
-            and model_intent in INFORM_OVERRIDABLE
-            and len(stripped.split()) <= 5
-            and (parsing.parse_location(text) or parsing.parse_attributes(text) or parsing.parse_language_pref(text)
-                 or (parsing.parse_when(text) and len(stripped.split()) <= 3 and "for now" not in stripped.lower()))):
-        return "inform"
+            and model_intent in INFORM_OVERRIDABLE and len(stripped.split()) <= 5):
+        gives_place_or_preference = (parsing.parse_location(text) or parsing.parse_attributes(text)
+                                     or parsing.parse_language_pref(text))
+        gives_time = parsing.parse_when(text) and len(stripped.split()) <= 3 and "for now" not in stripped.lower()
+        # "not now" / "no por ahora" answering a yes/no question is a no, not a time to search for.
+        if gives_time and not gives_place_or_preference and model_intent in ("affirm", "deny") \
+                and YES_NO_FIRST.match(stripped):
+            return None
+        if gives_place_or_preference or gives_time:
+            return "inform"
     return None
 
 

@@ -17,6 +17,10 @@ from bot.nlu.safety_net import rule_intent
     ("ride to detox", "find_treatment", "find_transportation"),
     ("on methadone", "inform", "inform"),                            # a preference, not a new need
     ("tonight", "goodbye", "inform"),
+    ("not now", "deny", None),                                       # a no to "want me to text you?"
+    ("no por ahora", "deny", None),
+    ("not now", "inform", "inform"),                                 # the model's own reading stands
+    ("no, near 33125", "deny", "inform"),                            # a place, even after "no"
     ("yes", "affirm", None),
     ("no", "deny", None),
     ("thanks for the meeting info", "thanks", None),                 # never overrides thanks
