@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import shlex
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
 from directory import db, geo  # noqa: E402
-from directory.search import build_query, search  # noqa: E402
+from directory.search import E7, build_query, search  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # gunicorn worker set-ups (always 2 workers, --preload): sync closes the connection after each
@@ -101,6 +102,9 @@ def measure_floor(path: Path, boxes) -> tuple[list[float], list[float], list[int
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     db._sqlite_pragmas(conn, None)  # the app's connection settings (memory map, page cache), for a fair floor
     sql = "SELECT id FROM search_rtree WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?"
+    # The tree counts whole 1e-7 degrees (migration 0006): the same widened bounds as the core search.
+    boxes = [[(math.floor(a * E7) - 1, math.ceil(b * E7) + 1, math.floor(c * E7) - 1, math.ceil(d * E7) + 1)
+              for a, b, c, d in query_boxes] for query_boxes in boxes]
     for query_boxes in boxes[:100]:
         for box in query_boxes:
             conn.execute(sql, box).fetchall()

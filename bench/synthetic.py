@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import Boolean, Date, DateTime, Time
 from tqdm import tqdm
 
-from directory import db
+from directory import cards, db
 from directory.models import (Address, Attribute, Language, Location, Organization, Phone, Schedule,
                               SearchEntry, Service, ServiceAtLocation)
 from directory.vocab import ATTRIBUTE_BITS, CATEGORIES, LANGUAGE_BITS
@@ -262,7 +262,7 @@ def generate(path: Path, n: int, seed: int, progress: bool = True) -> dict[str, 
     db.upgrade(url)
     with db.Session.begin() as s:
         ensure_vocabulary(s)
-    db.engine().dispose()
+    db.engine().dispose()  # the raw connection below switches the journal off: no other connection open
     conn = sqlite3.connect(path, isolation_level=None)
     # A throw-away file being filled once: no journal, no fsync. The app's pragmas apply later.
     for pragma in ("journal_mode=DELETE", "journal_mode=OFF", "synchronous=OFF", "cache_size=-262144",
@@ -284,9 +284,26 @@ def generate(path: Path, n: int, seed: int, progress: bool = True) -> dict[str, 
                     counts[table] += writer.flush(conn)
                 bar.update(CHUNK if i % CHUNK == 0 else n % CHUNK)
     conn.execute("COMMIT")
-    conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
+    _write_cards(n, progress)
+    db.engine().dispose()
     return counts
+
+
+def _write_cards(n: int, progress: bool) -> None:
+    """Each search entry's card, built by directory.cards from the rows just written (as the indexer does).
+    Through the app's engine, whose connections also switch the file to WAL."""
+    with db.engine().begin() as conn:
+        driver = conn.connection.driver_connection
+        sal_ids = [r[0] for r in driver.execute("SELECT service_at_location_id FROM search_entry ORDER BY id")]
+        with tqdm(total=len(sal_ids), desc=f"synthetic {n:,} cards", unit=" cards", disable=not progress,
+                  mininterval=1.0) as bar:
+            for i in range(0, len(sal_ids), 2000):
+                chunk = sal_ids[i:i + 2000]
+                built = cards.build_cards(conn, chunk)
+                driver.executemany("UPDATE search_entry SET card = ? WHERE service_at_location_id = ?",
+                                   [(cards.dumps(built[sal]), sal) for sal in chunk])
+                bar.update(len(chunk))
 
 
 def cached_db(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:

@@ -67,7 +67,16 @@ def configure(url: str | None = None) -> Engine:
         _engine.dispose()
     _engine = make_engine(url)
     Session.configure(bind=_engine)
+    _watch_edits()
     return _engine
+
+
+def _watch_edits() -> None:
+    """Once: sessions from `Session` reindex the listings their ORM edits touched (directory.index)."""
+    from directory import index  # imports the models, which need this module first
+    if not getattr(Session, "_signpost_watched", False):
+        index.watch(Session)
+        Session._signpost_watched = True
 
 
 def make_url_safe(url: str):

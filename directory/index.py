@@ -1,17 +1,20 @@
-"""Keeps `search_entry` (the geo search table) in step with services, locations and attributes.
+"""Keeps `search_entry` (the geo search table and each listing's card) in step with the directory.
 
-Call `reindex_services(session, ids)` after changing anything a search filters on; imports call
-it once for everything they touched. Set-based: a few queries per batch, not per row.
+Imports call `reindex_services(session, ids)` once for everything they touched (they write with
+Core, set-based: a few queries per batch, not per row). Edits through the ORM need nothing:
+`watch` notes which services a flush touched (a phone, an address, an organization's name...)
+and reindexes them before the commit, so a card cannot go stale behind a page's back.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 
-from directory.models import (Attribute, Language, Location, Organization, SearchEntry, Service,
-                              ServiceAtLocation, TaxonomyTerm)
-from directory.vocab import ATTRIBUTE_BITS, language_code, language_mask
+from directory import cards
+from directory.models import (Address, Attribute, Language, Location, Organization, Phone, Schedule,
+                              SearchEntry, Service, ServiceAtLocation, TaxonomyTerm)
+from directory.vocab import ATTRIBUTE_BITS, CATEGORY_CODES, language_code, language_mask
 
 BATCH = 500
 
@@ -65,6 +68,9 @@ def _reindex_batch(session, ids: list[str]) -> int:
         bit = language_mask([language_code(code or "") or language_code(name or "") or ""])
         lang_bits[service_id or location_id] |= bit
 
+    located = [r[0] for r in rows if r[3] is not None and r[4] is not None]
+    card_by_sal = cards.build_cards(session.connection(), located)
+
     existing = dict(session.execute(
         select(SearchEntry.service_at_location_id, SearchEntry.id).where(SearchEntry.service_id.in_(ids))).all())
     keep, inserts, updates = set(), [], []
@@ -78,6 +84,7 @@ def _reindex_batch(session, ids: list[str]) -> int:
             language_bits=lang_bits[service_id] | lang_bits[location_id], beds_available=beds,
             active=(status or "active") == "active",
             search_text=" ".join(p for p in (name, alt, org_name, loc_name) if p).lower(),
+            card=cards.dumps(card_by_sal[sal_id]),
         )
         if sal_id in existing:
             keep.add(sal_id)
@@ -95,3 +102,108 @@ def _reindex_batch(session, ids: list[str]) -> int:
     if stale:
         conn.execute(delete(table).where(table.c.id.in_(stale)))
     return len(keep) + len(inserts)
+
+
+# --- big imports on SQLite ------------------------------------------------------------------
+# The R*Tree's triggers (migration 0006) cost ~150 µs a row; filling the tree in one statement
+# costs ~15. An import that touches this many services drops them and refills the tree once.
+BULK_RTREE_MIN = 10_000
+RTREE_TRIGGERS = ("search_entry_ai", "search_entry_au", "search_entry_ad")
+_E7 = "CAST(round(e.{col} * 10000000.0) AS INTEGER)"  # directory.search.to_e7
+RTREE_FILL = ("INSERT INTO search_rtree SELECT e.id, {lat}, {lat}, {lon}, {lon}, {cat}, {cat} "
+              "FROM search_entry e WHERE e.active").format(
+    lat=_E7.format(col="latitude"), lon=_E7.format(col="longitude"),
+    cat="CASE e.category " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in CATEGORY_CODES.items()) + " ELSE 0 END")
+
+
+def suspend_rtree_triggers(session) -> list[str]:
+    """Drop the R*Tree's triggers for the rest of this transaction; returns their SQL for
+    `rebuild_rtree`. Nothing else can write meanwhile (SQLite has one writer), and a rollback
+    brings them back with everything else. Not SQLite: nothing to do, []."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return []
+    names = ", ".join(f"'{n}'" for n in RTREE_TRIGGERS)
+    saved = [sql for (sql,) in conn.exec_driver_sql(
+        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({names}) ORDER BY name")]
+    for name in RTREE_TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    return saved
+
+
+def rebuild_rtree(session, saved_triggers: list[str]) -> None:
+    """Refill the R*Tree from search_entry in one statement and put its triggers back."""
+    if not saved_triggers:
+        return
+    conn = session.connection()
+    conn.exec_driver_sql("DELETE FROM search_rtree")
+    conn.exec_driver_sql(RTREE_FILL)
+    for sql in saved_triggers:
+        conn.exec_driver_sql(sql)
+
+
+# --- ORM edits ------------------------------------------------------------------------------
+_NOTED = "signpost_reindex"  # session.info key: {(kind, id)} noted by flushes, resolved at commit
+
+
+def _keys_of(obj) -> list[tuple[str, str]]:
+    """What an edited row belongs to, as (kind, id): kind is service, location, sal or organization."""
+    if isinstance(obj, Service):
+        return [("service", obj.id)]
+    if isinstance(obj, ServiceAtLocation):
+        return [("service", obj.service_id)]
+    if isinstance(obj, Organization):
+        return [("organization", obj.id)]
+    if isinstance(obj, Location):
+        return [("location", obj.id)]
+    if isinstance(obj, Address):
+        return [("location", obj.location_id)]
+    if isinstance(obj, (Phone, Language)):
+        return [("service", obj.service_id), ("location", obj.location_id)]
+    if isinstance(obj, Schedule):
+        return [("service", obj.service_id), ("sal", obj.service_at_location_id), ("location", obj.location_id)]
+    if isinstance(obj, Attribute):
+        return [(obj.link_entity, obj.link_id)] if obj.link_entity in ("service", "location") else []
+    return []
+
+
+def _note_flushed(session, _flush_context) -> None:
+    # In after_flush, new/dirty/deleted still hold what this flush wrote.
+    noted = session.info.setdefault(_NOTED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        noted.update((kind, key) for kind, key in _keys_of(obj) if key)
+
+
+def _service_ids(session, noted) -> set[str]:
+    ids = {key for kind, key in noted if kind == "service"}
+    by_kind = defaultdict(list)
+    for kind, key in noted:
+        by_kind[kind].append(key)
+    if by_kind["organization"]:
+        ids.update(session.scalars(select(Service.id).where(Service.organization_id.in_(by_kind["organization"]))))
+    if by_kind["location"]:
+        ids.update(session.scalars(select(ServiceAtLocation.service_id)
+                                   .where(ServiceAtLocation.location_id.in_(by_kind["location"]))))
+    if by_kind["sal"]:
+        ids.update(session.scalars(select(ServiceAtLocation.service_id)
+                                   .where(ServiceAtLocation.id.in_(by_kind["sal"]))))
+    return ids
+
+
+def _reindex_noted(session) -> None:
+    session.flush()
+    while session.info.get(_NOTED):
+        noted = session.info.pop(_NOTED)
+        reindex_services(session, sorted(_service_ids(session, noted)))
+        session.flush()
+
+
+def _forget_noted(session, *_args) -> None:
+    session.info.pop(_NOTED, None)
+
+
+def watch(session_factory) -> None:
+    """Reindex what ORM edits touched, before each commit of sessions from this factory."""
+    event.listen(session_factory, "after_flush", _note_flushed)
+    event.listen(session_factory, "before_commit", _reindex_noted)
+    event.listen(session_factory, "after_rollback", _forget_noted)

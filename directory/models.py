@@ -266,6 +266,7 @@ class SearchEntry(Base):
     beds_available: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased names, for `q`
+    card: Mapped[str | None] = mapped_column(Text)  # the result line's JSON (directory/cards.py)
 
 
 class OutboundMessage(Base):

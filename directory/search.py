@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from math import asin, cos, radians, sin, sqrt
 from typing import Mapping
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as OrmSession
 from directory import geo, schedules as sched
 from directory.geo import InvalidQuery, Point
 from directory.geocode import Place, PlaceNotFound, default_geocoder
-from directory.vocab import ATTRIBUTES, CATEGORIES, LANGUAGES, attribute_mask, language_code, language_mask
+from directory.vocab import ATTRIBUTES, CATEGORIES, CATEGORY_CODES, LANGUAGES, attribute_mask, language_code, language_mask
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
@@ -66,6 +66,7 @@ class Hit:
     latitude: float
     longitude: float
     distance_km: float
+    card: str | None = None  # the listing's card (directory/cards.py), as stored
 
 
 @dataclass
@@ -75,7 +76,6 @@ class SearchResult:
     total: int | None  # exact count within the radius, when the search had to look that far
     searched_radius_km: float
     query: SearchQuery
-    slots: dict = field(default_factory=dict)  # sal_id -> (tz, [Slot]) when time filters loaded them
 
 
 def _bool(value, name) -> bool:
@@ -165,9 +165,11 @@ def build_query(params: Mapping, geocoder=None) -> SearchQuery:
     )
 
 
-def _filters_sql(query: SearchQuery) -> tuple[str, dict]:
-    clauses, params = ["e.active"], {}
-    if query.category:
+def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
+    """The WHERE clauses on search_entry `e` beyond the box. On SQLite the R*Tree already holds
+    active entries only and narrows by category (its third dimension): those need no clause."""
+    clauses, params = [] if sqlite else ["e.active"], {}
+    if query.category and not sqlite:
         clauses.append("e.category = :category")
         params["category"] = query.category
     if query.attributes:
@@ -190,21 +192,35 @@ def _filters_sql(query: SearchQuery) -> tuple[str, dict]:
 _SQL_CACHE: dict[tuple, str] = {}
 
 
-def _box_sql(sqlite: bool, where: str) -> str:
-    """The candidate query for one box, built once per filter shape."""
-    key = (sqlite, where)
+def _box_sql(sqlite: bool, where: str, category: bool) -> str:
+    """The candidate query for one box, built once per filter shape: (id, lat, lon) rows, in
+    1e-7 degrees from SQLite's R*Tree (rtree_i32, see migration 0006), in degrees elsewhere."""
+    key = (sqlite, where, category)
     sql = _SQL_CACHE.get(key)
     if sql is None:
         if sqlite:
-            sql = ("SELECT e.id, e.latitude, e.longitude FROM search_rtree r JOIN search_entry e ON e.id = r.id "
-                   "WHERE r.max_lat >= :min_lat AND r.min_lat <= :max_lat "
-                   "AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon AND " + where)
+            box = ("r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
+                   + (" AND r.max_cat >= :cat AND r.min_cat <= :cat" if category else ""))
+            # The R*Tree alone when nothing else filters (the common case): no lookup per candidate.
+            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r WHERE {box}" if not where else
+                   f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r JOIN search_entry e ON e.id = r.id "
+                   f"WHERE {box} AND {where}")
         else:
             sql = ("SELECT e.id, e.latitude, e.longitude FROM search_entry e "
                    "WHERE e.latitude BETWEEN :min_lat AND :max_lat "
                    "AND e.longitude BETWEEN :min_lon AND :max_lon AND " + where)
         _SQL_CACHE[key] = sql
     return sql
+
+
+E7 = 10_000_000.0  # R*Tree units per degree
+
+
+def to_e7(degrees: float) -> int:
+    """Degrees in the R*Tree's whole 1e-7 degrees, rounded half away from zero exactly as
+    SQLite's CAST(round(x * 10000000.0) AS INTEGER) in migration 0006's triggers."""
+    x = degrees * E7
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
 
 
 def fetch_rows(bind, sql: str, params: dict) -> list[tuple]:
@@ -239,35 +255,73 @@ def as_datetime(value) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _within(conn, query: SearchQuery, radius_km: float) -> list[tuple[float, int, float, float]]:
-    """(distance_km, id, lat, lon) of the filtered entries inside the circle, unsorted."""
-    where, params = _filters_sql(query)
-    sql = _box_sql(conn.dialect.name == "sqlite", where)
-    # geo.distance_km inlined (same formula, same operation order): this loop sees every candidate.
-    lat0, lon0 = query.origin.lat, query.origin.lon
+@dataclass
+class _Candidates:
+    """One search's candidate query, prepared once for all its circles."""
+    run: object  # (sql, params) -> rows
+    sql: str
+    params: dict
+    sqlite: bool
+
+
+def _candidates(conn, query: SearchQuery) -> _Candidates:
+    sqlite = conn.dialect.name == "sqlite"
+    where, params = _filters_sql(query, sqlite)
+    category = sqlite and query.category is not None
+    if category:
+        params["cat"] = CATEGORY_CODES[query.category]
+    if sqlite:  # straight to the driver (see fetch_rows), looked up once, not once per circle
+        execute = conn.connection.driver_connection.execute
+        run = lambda sql, p: execute(sql, p).fetchall()  # noqa: E731
+    else:
+        run = lambda sql, p: fetch_rows(conn, sql, p)  # noqa: E731
+    return _Candidates(run, _box_sql(sqlite, where, category), params, sqlite)
+
+
+def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[float, int, float, float]]:
+    """(distance_km, id, lat, lon) of the filtered entries inside the circle, unsorted.
+
+    On SQLite positions come from the R*Tree in whole 1e-7 degrees (about 1 cm): distances are
+    those of the rounded positions, the same in every search, the oracle tests and the hits."""
+    sql, params, sqlite, run = cands.sql, cands.params, cands.sqlite, cands.run
+    # geo.distance_km inlined (same formula, same operation order) and the circle test made on the
+    # haversine term (monotonic in the distance): this loop sees every candidate.
+    lat0, lon0 = origin.lat, origin.lon
     p1 = radians(lat0)
     cos_p1 = cos(p1)
     two_r = 2 * geo.EARTH_RADIUS
+    h_max = sin(min(radius_km / two_r, math.pi / 2)) ** 2 * (1 + 1e-9) + 1e-18  # slack for rounding
     out = []
-    for a, b, c, d in geo.split_antimeridian(geo.bounding_box(query.origin, radius_km)):
-        params.update(min_lat=a, max_lat=b, min_lon=c, max_lon=d)
-        for eid, lat, lon in fetch_rows(conn, sql, params):
+    append = out.append
+    for a, b, c, d in geo.split_antimeridian(geo.bounding_box(origin, radius_km)):
+        if sqlite:  # whole units, widened by one so that no rounded position on the edge is lost
+            params.update(min_lat=math.floor(a * E7) - 1, max_lat=math.ceil(b * E7) + 1,
+                          min_lon=math.floor(c * E7) - 1, max_lon=math.ceil(d * E7) + 1)
+        else:
+            params.update(min_lat=a, max_lat=b, min_lon=c, max_lon=d)
+        for eid, lat, lon in run(sql, params):
+            if sqlite:
+                lat, lon = lat / E7, lon / E7
             p2 = radians(lat)
             h = sin((p2 - p1) / 2) ** 2 + cos_p1 * cos(p2) * sin(radians(lon - lon0) / 2) ** 2
-            dist = two_r * asin(min(1.0, sqrt(h)))
-            if dist <= radius_km:
-                out.append((dist, eid, lat, lon))
+            if h <= h_max:
+                dist = two_r * asin(min(1.0, sqrt(h)))
+                if dist <= radius_km:  # the test that counts, in kilometres (h_max only skips the far ones)
+                    append((dist, eid, lat, lon))
     return out
 
 
-def _hits(conn, scored) -> list[Hit]:
-    """Hits for (distance, id, lat, lon) tuples, in their order, with their listing ids."""
+def _hits(conn, scored, with_cards: bool = False) -> list[Hit]:
+    """Hits for (distance, id, lat, lon) tuples, in their order, with their listing ids (and cards:
+    the time filter reads schedules from them; a result page leaves them to directory.present)."""
     if not scored:
         return []
     marks, params = in_clause("e", [s[1] for s in scored])
-    keys = {eid: (sal_id, service_id) for eid, sal_id, service_id in fetch_rows(
-        conn, f"SELECT id, service_at_location_id, service_id FROM search_entry WHERE id IN ({marks})", params)}
-    return [Hit(eid, *keys[eid], lat, lon, dist) for dist, eid, lat, lon in scored]
+    card = "card" if with_cards else "NULL"
+    keys = {eid: (sal_id, service_id, card) for eid, sal_id, service_id, card in fetch_rows(
+        conn, f"SELECT id, service_at_location_id, service_id, {card} FROM search_entry WHERE id IN ({marks})",
+        params)}
+    return [Hit(eid, *keys[eid][:2], lat, lon, dist, keys[eid][2]) for dist, eid, lat, lon in scored]
 
 
 def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> float:
@@ -278,23 +332,55 @@ def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> flo
     return limit_km if grown * 1.5 >= limit_km else grown
 
 
+# Where to start the circle: the density of matches the last search of the same kind found in the
+# same cell of about 10 km. It only saves circles that would have been too small: whatever the
+# start, the circle grows until it holds enough matches, so results never depend on it.
+HINT_CELL_PER_DEGREE = 10
+MAX_HINTS = 100_000  # a process keeps at most this many cells, then starts afresh
+_density_hints: dict[tuple, float] = {}  # (cell, category, other filters) -> matches per km²
+
+
+def _hint_key(query: SearchQuery) -> tuple:
+    return (round(query.origin.lat * HINT_CELL_PER_DEGREE), round(query.origin.lon * HINT_CELL_PER_DEGREE),
+            query.category, query.attributes, query.language, query.has_vacancy, query.q, query.when)
+
+
+def _start_radius(query: SearchQuery, wanted: int) -> float:
+    density = _density_hints.get(_hint_key(query))
+    if density is None:
+        return min(query.radius_km, FIRST_RADIUS_KM)
+    if density <= 0:  # nothing matched around here last time: look at the whole radius at once
+        return query.radius_km
+    # The radius that would hold GROWTH_MARGIN² x wanted matches at that density.
+    return min(query.radius_km, max(FIRST_RADIUS_KM, GROWTH_MARGIN * math.sqrt(wanted / (math.pi * density))))
+
+
+def _remember_density(query: SearchQuery, found: int, radius: float) -> None:
+    if len(_density_hints) >= MAX_HINTS:
+        _density_hints.clear()
+    _density_hints[_hint_key(query)] = found / (math.pi * radius * radius)
+
+
 def search(session, query: SearchQuery, now: dt.datetime | None = None) -> SearchResult:
+    """The query's page of hits. `session` is an ORM Session or a Core Connection (the API's
+    search endpoint passes a Connection: a Session's set-up is a tenth of its time)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
-    radius = min(query.radius_km, FIRST_RADIUS_KM)
-    slots: dict = {}
-    conn = session.connection()
+    radius = _start_radius(query, wanted)
+    conn = session.connection() if isinstance(session, OrmSession) else session
+    cands = _candidates(conn, query)
     while True:
-        scored = _within(conn, query, radius)
+        scored = _within(cands, query.origin, radius)
         if query.when:
             scored.sort()
-            hits = _time_filter(conn, scored, query.when, now, wanted, slots)
+            hits = _time_filter(conn, scored, query.when, now, wanted)
             found = len(hits)
         else:
             found = len(scored)
         if found >= wanted or radius >= query.radius_km:
             break
         radius = _next_radius(radius, found, wanted, query.radius_km)
+    _remember_density(query, found, radius)
     # Without a time filter, a search that reached the full radius has seen every match.
     complete = radius >= query.radius_km and (not query.when or found < wanted)
     total = found if complete else None
@@ -303,7 +389,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None) -> Searc
         page = hits[query.offset:end]
     else:  # only the page needs sorting and its listing ids
         page = _hits(conn, heapq.nsmallest(end, scored)[query.offset:])
-    return SearchResult(page, found > end, total, radius, query, slots)
+    return SearchResult(page, found > end, total, radius, query)
 
 
 def load_slots(bind, sal_ids) -> dict[str, tuple[str | None, list[sched.Slot]]]:
@@ -365,14 +451,15 @@ def matches_when(when: str, slot_info, now: dt.datetime) -> bool:
     return sched.starts_or_open_between(slots, start, _window_end(when, now, tz_name), tz_name)
 
 
-def _time_filter(conn, scored, when, now, wanted, cache) -> list[Hit]:
-    """Hits (nearest first) whose schedules match `when`, reading schedules 200 candidates at a time."""
+def _time_filter(conn, scored, when, now, wanted) -> list[Hit]:
+    """Hits (nearest first) whose schedules match `when`, reading their cards 200 candidates at a time."""
+    from directory import cards  # cards builds on this module's SQL helpers
     kept = []
     for i in range(0, len(scored), 200):
-        chunk = _hits(conn, scored[i:i + 200])
-        missing = [h.service_at_location_id for h in chunk if h.service_at_location_id not in cache]
-        cache.update(load_slots(conn, missing))
-        kept.extend(h for h in chunk if matches_when(when, cache.get(h.service_at_location_id, (None, [])), now))
+        chunk = _hits(conn, scored[i:i + 200], with_cards=True)
+        by_sal = cards.load(conn, chunk)
+        kept.extend(h for h in chunk if h.service_at_location_id in by_sal
+                    and matches_when(when, cards.slot_info(by_sal[h.service_at_location_id]), now))
         if len(kept) >= wanted:
             break
     return kept

@@ -12,6 +12,8 @@ CATEGORIES: dict[str, str] = {
     "transportation": "Transportation and rides",
     "treatment": "Treatment (detox, MAT, outpatient, residential)",
 }
+# The category's number in SQLite's search R*Tree (its third dimension; migration 0006 has a frozen copy).
+CATEGORY_CODES: dict[str, int] = {code: i for i, code in enumerate(CATEGORIES, start=1)}
 
 # code -> (label, group). Groups let the web show filters in sections.
 ATTRIBUTES: dict[str, tuple[str, str]] = {

@@ -17,7 +17,7 @@ from bench import bench_search, synthetic  # noqa: E402
 
 SIZE = 300
 COLUMNS = ("service_at_location_id, service_id, latitude, longitude, category, attribute_bits, language_bits, "
-           "beds_available, active, search_text")
+           "beds_available, active, search_text, card")
 
 
 @pytest.fixture

@@ -21,6 +21,6 @@ def test_fresh_database_commands(tmp_path, monkeypatch):
     out = runner.invoke(args=["directory", "migrate"])
     from alembic.script import ScriptDirectory
     heads = ScriptDirectory.from_config(db.alembic_config()).get_heads()
-    assert heads == ["0004"]  # one head: parallel branches are merged
-    assert out.exit_code == 0 and "Schema is at revision 0004" in out.output
+    assert len(heads) == 1  # one head: parallel branches are merged
+    assert out.exit_code == 0 and f"Schema is at revision {heads[0]}" in out.output
     db.engine().dispose()

@@ -230,3 +230,35 @@ def test_not_hsds_is_a_clear_error(db_url, tmp_path):
     (tmp_path / "weird.json").write_text(json.dumps({"hello": "world"}))
     with pytest.raises(ImportFailed, match="is not an HSDS document I know"):
         run_import(tmp_path / "weird.json")
+
+
+def _tree_and_triggers():
+    return (rows("SELECT * FROM search_rtree ORDER BY id"),
+            rows("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'search_entry' ORDER BY name"))
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_big_imports_refill_the_rtree_as_the_triggers_would(db_url, shared_data, monkeypatch, fail):
+    """Above BULK_RTREE_MIN services the import drops the R*Tree triggers and refills the tree once:
+    the tree must come out as the triggers make it, and a failed import must leave both as they were."""
+    from directory import index
+    with db.Session.begin() as s:  # the demo rows written again through the triggers, as they stand
+        s.connection().exec_driver_sql("UPDATE search_entry SET active = active")
+    demo_tree, demo_triggers = _tree_and_triggers()
+    assert len(demo_tree) == 29 and [t["name"] for t in demo_triggers] == sorted(index.RTREE_TRIGGERS)
+    monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
+    if fail:
+        def broken(*args, **kwargs):
+            raise RuntimeError("disk full")
+        monkeypatch.setattr(index, "rebuild_rtree", broken)
+        with pytest.raises(RuntimeError):
+            run_import(shared_data / "miami-211-hsds")
+        assert _tree_and_triggers() == (demo_tree, demo_triggers)
+        return
+    run_import(shared_data / "miami-211-hsds")
+    bulk_tree, triggers = _tree_and_triggers()
+    assert triggers == demo_triggers and len(bulk_tree) > 4000
+    with db.Session.begin() as s:  # every row through the triggers again: the same tree
+        s.connection().exec_driver_sql("DELETE FROM search_rtree")
+        s.connection().exec_driver_sql("UPDATE search_entry SET active = active")
+    assert _tree_and_triggers()[0] == bulk_tree

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert
 from directory import db
 from directory.geo import InvalidQuery, Point
 from directory.models import SearchEntry
-from directory.search import SearchQuery, build_query, search
+from directory.search import E7, SearchQuery, build_query, search, to_e7
 from directory.vocab import ATTRIBUTE_BITS
 
 
@@ -45,13 +45,17 @@ def test_search_never_drops_a_true_match(geo_db, origin, offsets, radius, limit)
         conn.execute(delete(SearchEntry))
         if rows:
             conn.execute(insert(SearchEntry), rows)
-    # The oracle: a full scan with geopy's great-circle distance.
-    truth = sorted((great_circle((lat0, lon0), (r["latitude"], r["longitude"])).km, r["id"]) for r in rows)
+    # The oracle: a full scan with geopy's great-circle distance, of the positions as the index keeps
+    # them (SQLite's R*Tree: whole 1e-7 degrees, see directory.search.to_e7).
+    def position(r):
+        return to_e7(r["latitude"]) / E7, to_e7(r["longitude"]) / E7
+
+    truth = sorted((great_circle((lat0, lon0), position(r)).km, r["id"]) for r in rows)
     truth = [(d, i) for d, i in truth if d <= radius - 1e-9]
     with db.Session() as s:
         result = search(s, SearchQuery(origin=Point(lat0, lon0), radius_km=radius, limit=limit))
         got = [h.entry_id for h in result.hits]
-        borderline = {r["id"] for r in rows if abs(great_circle((lat0, lon0), (r["latitude"], r["longitude"])).km - radius) < 1e-6}
+        borderline = {r["id"] for r in rows if abs(great_circle((lat0, lon0), position(r)).km - radius) < 1e-6}
         expected = [i for _, i in truth][:limit]
         assert [g for g in got if g not in borderline] == [e for e in expected if e not in borderline]
         assert [h.distance_km for h in result.hits] == sorted(h.distance_km for h in result.hits)
@@ -60,6 +64,44 @@ def test_search_never_drops_a_true_match(geo_db, origin, offsets, radius, limit)
         expected_women = [i for _, i in truth if rows[i - 1]["attribute_bits"]][:100]
         assert [h.entry_id for h in women.hits if h.entry_id not in borderline] == \
             [i for i in expected_women if i not in borderline]
+
+
+def test_rtree_category_codes_are_the_migrations(geo_db):
+    import importlib
+    migration = importlib.import_module("directory.migrations.versions.0006_search_rtree_by_category")
+    from directory.vocab import CATEGORY_CODES
+    assert migration.CATEGORY_CODES == CATEGORY_CODES
+
+
+def test_the_rtree_follows_category_and_active_changes(geo_db):
+    db.configure(geo_db)
+    with db.engine().begin() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.execute(delete(SearchEntry))
+        conn.execute(insert(SearchEntry), [dict(id=1, service_at_location_id="a", service_id="a", latitude=40.0,
+                                                longitude=-74.0, category="housing", attribute_bits=0,
+                                                language_bits=0, active=True, search_text="")])
+
+    def found(category=None):
+        with db.Session() as s:
+            q = SearchQuery(origin=Point(40.001, -74.0), radius_km=5, category=category)
+            return [h.entry_id for h in search(s, q).hits]
+
+    assert found() == [1] and found("housing") == [1] and found("treatment") == []
+    with db.engine().begin() as conn:
+        conn.execute(SearchEntry.__table__.update().values(category="treatment"))
+    assert found("housing") == [] and found("treatment") == [1]
+    with db.engine().begin() as conn:
+        conn.execute(SearchEntry.__table__.update().values(active=False))
+    assert found() == []
+    with db.engine().begin() as conn:
+        conn.execute(SearchEntry.__table__.update().values(active=True, latitude=41.0))
+    assert found() == []  # moved 110 km away
+    with db.engine().begin() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM search_rtree").scalar() == 1
+    with db.engine().begin() as conn:
+        conn.execute(delete(SearchEntry))
+        assert conn.exec_driver_sql("SELECT count(*) FROM search_rtree").scalar() == 0
 
 
 def test_demo_search_is_sorted_with_distances(session):

@@ -375,17 +375,23 @@ def progress_bar(enabled: bool, **kwargs):
 
 def finish(loader: Loader, progress: bool = False) -> Report:
     """Flush what is left and rebuild the search entries of every touched service."""
-    from directory.index import reindex_services
+    from directory import index
     loader.flush()
     report = loader.report
     ids = list(dict.fromkeys(report.service_ids))
     report.service_ids = ids
     written = 0
+    bulk = len(ids) >= index.BULK_RTREE_MIN
+    triggers = index.suspend_rtree_triggers(loader.session) if bulk else []
     with progress_bar(progress, total=len(ids), desc="search index", unit="services") as bar:
         for i in range(0, len(ids), 5000):
             chunk = ids[i:i + 5000]
-            written += reindex_services(loader.session, chunk)
+            written += index.reindex_services(loader.session, chunk)
             bar.update(len(chunk))
+    if triggers:
+        with progress_bar(progress, total=1, desc="search R*Tree", unit="tree") as bar:
+            index.rebuild_rtree(loader.session, triggers)
+            bar.update(1)
     report.search_entries = written
     if loader.session.get_bind().dialect.name == "sqlite":
         loader.session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # back to the default

@@ -1,0 +1,226 @@
+"""Listing cards: the search list's read model, one JSON document per search entry.
+
+A result line needs a listing's name, organization, address, phone, beds, attributes, languages,
+verified date and schedule: about 20 index lookups across 9 tables. Reading them on every search
+was most of a request's time, so `directory.index` writes them once, as `search_entry.card`,
+whenever a listing changes (imports call it; ORM edits are caught by `directory.index.watch`).
+A search then reads one row per result. What depends on the moment or the request (distance,
+open now, next meeting, the page URL) is added by `item`.
+
+A card with another CARD_VERSION, or none (rows written before cards existed), is built on the
+spot from the tables, so an old database answers the same, only slower, until it is reindexed
+(`flask --app web directory reindex`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import namedtuple
+from functools import lru_cache
+
+from directory import schedules as sched
+from directory.models import Address
+from directory.search import as_date, as_datetime, as_time, fetch_rows, in_clause, slots_of
+from directory.vocab import language_code
+
+CARD_VERSION = 1
+
+
+def iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc).isoformat()
+    return value.isoformat()
+
+
+def first_phone(phones) -> str | None:
+    """The first voice-capable number (else any), with its extension. Phones have number, extension, type."""
+    voice = [p for p in phones if (p.type or "voice") in ("voice", "cell", "text")]
+    p = (voice or phones or [None])[0]
+    return None if p is None else p.number + (f" x{p.extension}" if p.extension else "")
+
+
+def first_address(addresses) -> str | None:
+    """The first physical address (else the first), on one line. Addresses have Address's fields."""
+    if not addresses:
+        return None
+    physical = [a for a in addresses if a.address_type == "physical"] or addresses
+    return Address.one_line(physical[0])
+
+
+def capacity(service) -> dict | None:
+    """Bed capacity of a service (or of a row with the same capacity_* fields)."""
+    if service.capacity_available is None and service.capacity_maximum is None:
+        return None
+    return {"available": service.capacity_available, "maximum": service.capacity_maximum,
+            "unit": service.capacity_unit or "beds", "updated_at": iso(service.capacity_updated_at),
+            "updated_by": service.capacity_updated_by}
+
+
+def language_codes(languages) -> list[str]:
+    codes = [language_code(l.code or "") or language_code(l.name or "") or (l.code or l.name) for l in languages]
+    return list(dict.fromkeys(c for c in codes if c))
+
+
+def attribute_codes(bind, ids) -> dict[str, list[str]]:
+    """Attribute codes of services and locations by their id."""
+    marks, params = in_clause("link", ids)
+    if not marks:
+        return {}
+    out: dict[str, list[str]] = {}
+    # link_entity is named so that ix_attribute_link (link_entity, link_id) finds the rows: without
+    # it SQLite reads every attribute of every term (seconds on a million listings).
+    for link_id, code in fetch_rows(
+            bind, "SELECT a.link_id, t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+                  f"WHERE a.link_entity IN ('service', 'location') AND a.link_id IN ({marks}) "
+                  "AND t.taxonomy = 'signpost-attribute'", params):
+        out.setdefault(link_id, []).append(code)
+    return out
+
+
+# Plain rows (fetch_rows tuples with names), read with a few queries per batch of listings.
+_Listing = namedtuple("_Listing", "sal_id service_id name organization category capacity_available capacity_maximum "
+                                  "capacity_unit capacity_updated_at capacity_updated_by assured_date location_id "
+                                  "location_name location_type location_url timezone")
+_AddressRow = namedtuple("_AddressRow", "location_id address_1 address_2 city state_province postal_code address_type")
+_PhoneRow = namedtuple("_PhoneRow", "owner owner_id number extension type")
+_LanguageRow = namedtuple("_LanguageRow", "service_id code name")
+
+
+def _by(rows, key) -> dict:
+    out: dict = {}
+    for r in rows:
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
+def build_cards(bind, sal_ids) -> dict[str, dict]:
+    """The cards of these service-at-locations, read from the tables (a few queries for all)."""
+    sal_marks, params = in_clause("sal", sal_ids)
+    if not sal_marks:
+        return {}
+    listings = {r.sal_id: r for r in map(_Listing._make, fetch_rows(
+        bind, "SELECT sal.id, s.id, s.name, o.name, s.category, s.capacity_available, s.capacity_maximum, "
+              "s.capacity_unit, s.capacity_updated_at, s.capacity_updated_by, s.assured_date, l.id, l.name, "
+              "l.location_type, l.url, l.timezone FROM service_at_location sal JOIN service s ON s.id = sal.service_id "
+              "JOIN organization o ON o.id = s.organization_id JOIN location l ON l.id = sal.location_id "
+              f"WHERE sal.id IN ({sal_marks})", params))}
+    service_ids = list(dict.fromkeys(r.service_id for r in listings.values()))
+    location_ids = list(dict.fromkeys(r.location_id for r in listings.values()))
+    svc_marks, svc_params = in_clause("svc", service_ids)
+    loc_marks, loc_params = in_clause("loc", location_ids)
+    addresses = _by(map(_AddressRow._make, fetch_rows(
+        bind, "SELECT location_id, address_1, address_2, city, state_province, postal_code, address_type "
+              f"FROM address WHERE location_id IN ({loc_marks})", loc_params)), lambda a: a.location_id)
+    phones = _by(map(_PhoneRow._make, fetch_rows(  # the service's phones first, then the location's
+        bind, "SELECT 's', service_id, number, extension, type FROM phone "
+              f"WHERE service_id IN ({svc_marks}) UNION ALL "
+              f"SELECT 'l', location_id, number, extension, type FROM phone WHERE location_id IN ({loc_marks})",
+        {**svc_params, **loc_params})), lambda p: (p.owner, p.owner_id))
+    languages = _by(map(_LanguageRow._make, fetch_rows(
+        bind, f"SELECT service_id, code, name FROM language WHERE service_id IN ({svc_marks})", svc_params)),
+        lambda l: l.service_id)
+    slots = slots_of(bind, [(r.sal_id, r.service_id, r.timezone) for r in listings.values()])
+    attrs = attribute_codes(bind, service_ids + location_ids)
+    cards = {}
+    for r in listings.values():
+        cards[r.sal_id] = {
+            "v": CARD_VERSION,
+            "service_id": r.service_id,
+            "service_at_location_id": r.sal_id,
+            "name": r.name,
+            "organization": r.organization,
+            "category": r.category,
+            "address": first_address(addresses.get(r.location_id)),
+            "phone": first_phone(phones.get(("s", r.service_id), []) + phones.get(("l", r.location_id), [])),
+            "capacity": capacity(r._replace(capacity_updated_at=as_datetime(r.capacity_updated_at))),
+            "attributes": sorted(set(attrs.get(r.service_id, []) + attrs.get(r.location_id, []))),
+            "languages": language_codes(languages.get(r.service_id, [])),
+            "last_verified": iso(as_date(r.assured_date)),
+            "location_name": r.location_name,
+            "online_url": r.location_url if r.location_type == "virtual" else None,
+            "timezone": r.timezone,
+            "slots": [_slot_text(s) for s in slots.get(r.sal_id, (None, []))[1]],
+        }
+    return cards
+
+
+def dumps(card: dict) -> str:
+    return json.dumps(card, separators=(",", ":"), sort_keys=True)
+
+
+def _slot_text(slot: sched.Slot) -> str:
+    """'0,1,2,3,4|08:00:00|17:00:00||': weekdays, opens, closes, valid from, valid to."""
+    return "|".join((",".join(map(str, slot.days)), iso(slot.opens_at) or "", iso(slot.closes_at) or "",
+                     iso(slot.valid_from) or "", iso(slot.valid_to) or ""))
+
+
+@lru_cache(maxsize=4096)  # a few hundred schedule shapes recur across a whole directory
+def _slots(texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
+    out = []
+    for text in texts:
+        days, opens, closes, valid_from, valid_to = text.split("|")
+        out.append(sched.Slot(tuple(int(d) for d in days.split(",") if d), as_time(opens or None),
+                              as_time(closes or None), as_date(valid_from or None), as_date(valid_to or None)))
+    return tuple(out)
+
+
+def slot_info(card: dict) -> tuple[str | None, tuple[sched.Slot, ...]]:
+    """(time zone, slots) of a card, as search's time filter and time_facts read them."""
+    return card["timezone"], _slots(tuple(card["slots"]))
+
+
+def time_facts(slot_info, now: dt.datetime) -> dict:
+    tz_name, slots = slot_info
+    if not slots:
+        return {"open_now": None, "hours_today": None, "next_meeting": None}
+    local = now.astimezone(sched.zone(tz_name))
+    nxt = sched.next_start(slots, now, tz_name)
+    return {
+        "open_now": sched.is_open(slots, now, tz_name),
+        "hours_today": sched.hours_on(slots, local.date()),
+        "next_meeting": None if nxt is None else {"start": nxt.isoformat(), "label": sched.label_start(nxt, now)},
+    }
+
+
+# What a card holds that the list item does not show as such.
+_INTERNAL = ("v", "timezone", "slots")
+
+
+def item(card: dict, hit, now: dt.datetime, base_url: str = "", facts: dict | None = None) -> dict:
+    """The search list's item for one hit: the card, plus distance, the moment's facts and the URL.
+    `facts` caches time facts by (zone, slots) across one answer's items: many share a schedule."""
+    out = {k: v for k, v in card.items() if k not in _INTERNAL}
+    out.update(distance_km=round(hit.distance_km, 3), latitude=hit.latitude, longitude=hit.longitude,
+               url=f"{base_url}/services/{card['service_id']}")
+    info = slot_info(card)
+    if facts is None:
+        out.update(time_facts(info, now))
+    else:
+        if info not in facts:
+            facts[info] = time_facts(info, now)
+        out.update(facts[info])  # copied: next_meeting is the same dict, read-only for callers
+    return out
+
+
+def load(bind, hits) -> dict[str, dict]:
+    """The cards of these hits by service-at-location id: the ones the hits carry, else the stored
+    ones (one query), and those missing or outdated built from the tables."""
+    cards, unread = {}, []
+    for h in hits:
+        if h.card:
+            cards[h.service_at_location_id] = json.loads(h.card)
+        else:
+            unread.append(h)
+    if unread:
+        marks, params = in_clause("e", [h.entry_id for h in unread])
+        for sal_id, card in fetch_rows(
+                bind, f"SELECT service_at_location_id, card FROM search_entry WHERE id IN ({marks})", params):
+            if card:
+                cards[sal_id] = json.loads(card)
+    missing = [h.service_at_location_id for h in hits
+               if cards.get(h.service_at_location_id, {}).get("v") != CARD_VERSION]
+    if missing:
+        cards.update(build_cards(bind, missing))
+    return cards
