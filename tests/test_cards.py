@@ -56,3 +56,12 @@ def test_rows_without_a_card_answer_the_same(db_url):
     assert _items(category="support_group") == before
     tonight = _items(category="support_group", when="tonight")
     assert tonight and all(i["category"] == "support_group" for i in tonight)
+
+
+def test_reindex_command_gives_old_rows_their_cards(db_url, runner):
+    with db.engine().begin() as conn:
+        conn.execute(SearchEntry.__table__.update().values(card=None))
+    out = runner.invoke(args=["directory", "reindex", "--no-progress"])
+    assert out.exit_code == 0 and "Search index rebuilt: 29 entries for 29 services." in out.output, out.output
+    with db.Session() as s:
+        assert all(s.scalars(select(SearchEntry.card)))

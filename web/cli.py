@@ -38,6 +38,23 @@ def seed_demo(if_empty):
     click.echo(f"Demo directory written: {counts['organizations']} organizations, {counts['services']} services.")
 
 
+@directory_cli.command("reindex")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar (on stderr).")
+def reindex(progress):
+    """Rebuild every search entry and listing card from the tables (after a restore, or to give
+    rows from before cards existed their card). One transaction: all or nothing."""
+    from tqdm import tqdm
+
+    from directory.index import reindex_all
+    from directory.models import Service
+    ensure_schema()
+    with db.Session.begin() as s:
+        total = s.scalar(select(func.count()).select_from(Service)) or 0
+        with tqdm(total=total, desc="search index", unit=" services", disable=not progress) as bar:
+            written = reindex_all(s, progress=bar.update)
+    click.echo(f"Search index rebuilt: {written} entries for {total} services.")
+
+
 @directory_cli.command("stats")
 def stats():
     """Counts as JSON."""
