@@ -95,8 +95,10 @@ def _by(rows, key) -> dict:
     return out
 
 
-def build_cards(bind, sal_ids) -> dict[str, dict]:
-    """The cards of these service-at-locations, read from the tables (a few queries for all)."""
+def build_cards(bind, sal_ids, read: dict | None = None) -> dict[str, dict]:
+    """The cards of these service-at-locations, read from the tables (a few queries for all).
+    `read`, when given, receives what was read that the indexer needs too (so it need not read
+    it again): "attributes" (codes by service or location id), "languages" (rows by service id)."""
     sal_marks, params = in_clause("sal", sal_ids)
     if not sal_marks:
         return {}
@@ -123,6 +125,8 @@ def build_cards(bind, sal_ids) -> dict[str, dict]:
         lambda l: l.service_id)
     slots = slots_of(bind, [(r.sal_id, r.service_id, r.timezone) for r in listings.values()])
     attrs = attribute_codes(bind, service_ids + location_ids)
+    if read is not None:
+        read.update(attributes=attrs, languages=languages)
     cards = {}
     for r in listings.values():
         cards[r.sal_id] = {

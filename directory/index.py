@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, event, insert, select, update
 
 from directory import cards
 from directory.models import (Address, Attribute, Language, Location, Organization, Phone, Schedule,
-                              SearchEntry, Service, ServiceAtLocation, TaxonomyTerm)
+                              SearchEntry, Service, ServiceAtLocation)
 from directory.vocab import ATTRIBUTE_BITS, CATEGORY_CODES, language_code, language_mask
 
 BATCH = 500
@@ -38,6 +38,10 @@ def reindex_all(session, progress=None) -> int:
     return total
 
 
+def _language_bit(code, name) -> int:
+    return language_mask([language_code(code or "") or language_code(name or "") or ""])
+
+
 def _reindex_batch(session, ids: list[str]) -> int:
     rows = session.execute(
         select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id,
@@ -50,26 +54,24 @@ def _reindex_batch(session, ids: list[str]) -> int:
         .where(ServiceAtLocation.service_id.in_(ids))
     ).all()
     location_ids = {r[2] for r in rows}
+    located = [r[0] for r in rows if r[3] is not None and r[4] is not None]
+    read: dict = {}  # the cards read attribute codes and service languages: used for the bits too
+    card_by_sal = cards.build_cards(session.connection(), located, read)
 
     attr_bits: dict[str, int] = defaultdict(int)  # by service id or location id
-    for link_id, code in session.execute(
-            select(Attribute.link_id, TaxonomyTerm.code)
-            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-            # Naming link_entity lets ix_attribute_link (link_entity, link_id) find the rows; without
-            # it SQLite reads every attribute of every term, once per batch.
-            .where(TaxonomyTerm.taxonomy == "signpost-attribute", Attribute.link_entity.in_(("service", "location")),
-                   Attribute.link_id.in_(list(ids) + list(location_ids)))):
-        attr_bits[link_id] |= ATTRIBUTE_BITS.get(code, 0)
+    for link_id, codes in read.get("attributes", {}).items():
+        for code in codes:
+            attr_bits[link_id] |= ATTRIBUTE_BITS.get(code, 0)
 
     lang_bits: dict[str, int] = defaultdict(int)
-    for service_id, location_id, code, name in session.execute(
-            select(Language.service_id, Language.location_id, Language.code, Language.name)
-            .where((Language.service_id.in_(ids)) | (Language.location_id.in_(list(location_ids))))):
-        bit = language_mask([language_code(code or "") or language_code(name or "") or ""])
-        lang_bits[service_id or location_id] |= bit
-
-    located = [r[0] for r in rows if r[3] is not None and r[4] is not None]
-    card_by_sal = cards.build_cards(session.connection(), located)
+    for service_id, languages in read.get("languages", {}).items():
+        for language in languages:
+            lang_bits[service_id] |= _language_bit(language.code, language.name)
+    if location_ids:  # languages of a place (rare): not on the cards, but searchable
+        for location_id, code, name in session.execute(
+                select(Language.location_id, Language.code, Language.name)
+                .where(Language.location_id.in_(list(location_ids)))):
+            lang_bits[location_id] |= _language_bit(code, name)
 
     existing = dict(session.execute(
         select(SearchEntry.service_at_location_id, SearchEntry.id).where(SearchEntry.service_id.in_(ids))).all())
