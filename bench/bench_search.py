@@ -3,7 +3,8 @@
 
 For each size (synthetic directories, bench/synthetic.py, cached under bench/out/) it measures, in
 one run on this machine:
-  core   directory.search.search(session, query) over a fixed set of origins near the data
+  core   directory.search.search(connection, query, listing_ids=False), as the search API calls it
+         (the API reads listing ids with the cards), over a fixed set of origins near the data
          (25 km, a category 40% of the time, limit 10): median and p95 per query;
   floor  a raw sqlite3 R*Tree query of the boxes the core query ended with (ids only): the least
          any R*Tree-based search has to do;
@@ -83,12 +84,12 @@ def measure_core(url: str, queries, warmup: int = 100):
     db.configure(url)
     built = [build_query(q.params()) for q in queries]
     times, cpu, boxes, results = [], [], [], []
-    with db.Session() as s:
+    with db.engine().connect() as s:  # a Connection, as the API uses
         for q in built[:warmup]:
-            search(s, q)
+            search(s, q, listing_ids=False)
         for q in built:
             c, t = time.process_time(), time.perf_counter()
-            r = search(s, q)
+            r = search(s, q, listing_ids=False)
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
             boxes.append(geo.split_antimeridian(geo.bounding_box(q.origin, r.searched_radius_km)))
@@ -378,7 +379,7 @@ def render(report: dict, args) -> str:
              f"{args.seed}): listings around real US ZIP centroids weighted by urbanness, the five categories, "
              "attributes, languages, bed counts, weekly schedules. Queries: "
              f"{args.queries} origins drawn the same way (~1 km off a ZIP centroid), radius 25 km, a category 40% "
-             "of the time, limit 10. **core** = `directory.search.search()`; **floor** = `SELECT id FROM "
+             "of the time, limit 10. **core** = `directory.search.search(conn, query, listing_ids=False)` as the API calls it (positions, distances and entry ids; the result list reads the listing ids with the cards); **floor** = `SELECT id FROM "
              "search_rtree` of the box each core search ended with (sqlite3, no join, filter or distance); "
              f"**full scan** = haversine over every `search_entry` row in SQL, same filters and order "
              f"({args.full_scan_queries} queries).", ""]

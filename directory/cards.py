@@ -208,23 +208,27 @@ def item(card: dict, hit, now: dt.datetime, base_url: str = "", facts: dict | No
     return out
 
 
-def load(bind, hits) -> dict[str, dict]:
-    """The cards of these hits by service-at-location id: the ones the hits carry, else the stored
-    ones (one query), and those missing or outdated built from the tables."""
-    cards, unread = {}, []
+def load(bind, hits) -> dict[int, dict]:
+    """The cards of these hits by entry id: the ones the hits carry, else the stored ones (one
+    query, which also fills in hits found without their listing ids), and those missing or
+    outdated built from the tables. A hit whose entry is gone has none."""
+    out, unread = {}, {}
     for h in hits:
         if h.card:
-            cards[h.service_at_location_id] = json.loads(h.card)
+            out[h.entry_id] = json.loads(h.card)
         else:
-            unread.append(h)
+            unread[h.entry_id] = h
     if unread:
-        marks, params = in_clause("e", [h.entry_id for h in unread])
-        for sal_id, card in fetch_rows(
-                bind, f"SELECT service_at_location_id, card FROM search_entry WHERE id IN ({marks})", params):
+        marks, params = in_clause("e", list(unread))
+        for entry_id, sal_id, service_id, card in fetch_rows(
+                bind, "SELECT id, service_at_location_id, service_id, card FROM search_entry "
+                      f"WHERE id IN ({marks})", params):
+            h = unread[entry_id]
+            h.service_at_location_id, h.service_id = sal_id, service_id
             if card:
-                cards[sal_id] = json.loads(card)
-    missing = [h.service_at_location_id for h in hits
-               if cards.get(h.service_at_location_id, {}).get("v") != CARD_VERSION]
-    if missing:
-        cards.update(build_cards(bind, missing))
-    return cards
+                out[entry_id] = json.loads(card)
+    stale = [h for h in hits if h.service_at_location_id and out.get(h.entry_id, {}).get("v") != CARD_VERSION]
+    if stale:
+        built = build_cards(bind, [h.service_at_location_id for h in stale])
+        out.update((h.entry_id, built[h.service_at_location_id]) for h in stale if h.service_at_location_id in built)
+    return out

@@ -61,8 +61,8 @@ class SearchQuery:
 @dataclass
 class Hit:
     entry_id: int
-    service_at_location_id: str
-    service_id: str
+    service_at_location_id: str | None  # None from search(..., listing_ids=False) until cards.load
+    service_id: str | None
     latitude: float
     longitude: float
     distance_km: float
@@ -332,24 +332,27 @@ def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> flo
     return limit_km if grown * 1.5 >= limit_km else grown
 
 
-# Where to start the circle: the density of matches the last search of the same kind found in the
-# same cell of about 10 km. It only saves circles that would have been too small: whatever the
-# start, the circle grows until it holds enough matches, so results never depend on it.
-HINT_CELL_PER_DEGREE = 10
+# Where to start the circle: the density of matches that the last search of the same kind found in
+# the same cell of about 10 km, else the highest density seen in its cell of about 100 km (the
+# highest, so that a dense town in a sparse region does not start too wide). It only saves circles
+# that would have been too small: whatever the start, the circle grows until it holds enough
+# matches, so results never depend on it.
+HINT_CELLS_PER_DEGREE = (10, 1)  # fine, coarse
 MAX_HINTS = 100_000  # a process keeps at most this many cells, then starts afresh
-_density_hints: dict[tuple, float] = {}  # (cell, category, other filters) -> matches per km²
+_density_hints: dict[tuple, float] = {}  # (level, cell, kind of search) -> matches per km²
 
 
-def _hint_key(query: SearchQuery) -> tuple:
-    return (round(query.origin.lat * HINT_CELL_PER_DEGREE), round(query.origin.lon * HINT_CELL_PER_DEGREE),
-            query.category, query.attributes, query.language, query.has_vacancy, query.q, query.when)
+def _hint_keys(query: SearchQuery) -> list[tuple]:
+    kind = (query.category, query.attributes, query.language, query.has_vacancy, query.q, query.when)
+    return [(per, round(query.origin.lat * per), round(query.origin.lon * per), kind) for per in HINT_CELLS_PER_DEGREE]
 
 
 def _start_radius(query: SearchQuery, wanted: int) -> float:
-    density = _density_hints.get(_hint_key(query))
+    fine, coarse = _hint_keys(query)
+    density = _density_hints.get(fine, _density_hints.get(coarse))
     if density is None:
         return min(query.radius_km, FIRST_RADIUS_KM)
-    if density <= 0:  # nothing matched around here last time: look at the whole radius at once
+    if density <= 0:  # nothing matched around here: look at the whole radius at once
         return query.radius_km
     # The radius that would hold GROWTH_MARGIN² x wanted matches at that density.
     return min(query.radius_km, max(FIRST_RADIUS_KM, GROWTH_MARGIN * math.sqrt(wanted / (math.pi * density))))
@@ -358,12 +361,18 @@ def _start_radius(query: SearchQuery, wanted: int) -> float:
 def _remember_density(query: SearchQuery, found: int, radius: float) -> None:
     if len(_density_hints) >= MAX_HINTS:
         _density_hints.clear()
-    _density_hints[_hint_key(query)] = found / (math.pi * radius * radius)
+    density = found / (math.pi * radius * radius)
+    fine, coarse = _hint_keys(query)
+    _density_hints[fine] = density
+    _density_hints[coarse] = max(density, _density_hints.get(coarse, 0.0))
 
 
-def search(session, query: SearchQuery, now: dt.datetime | None = None) -> SearchResult:
+def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_ids: bool = True) -> SearchResult:
     """The query's page of hits. `session` is an ORM Session or a Core Connection (the API's
-    search endpoint passes a Connection: a Session's set-up is a tenth of its time)."""
+    search endpoint passes a Connection: a Session's set-up is a tenth of its time).
+
+    With `listing_ids=False` the hits carry entry ids, positions and distances only: the result
+    list reads each listing's ids with its card (directory.present), in the same query."""
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
     radius = _start_radius(query, wanted)
@@ -388,7 +397,8 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None) -> Searc
     if query.when:
         page = hits[query.offset:end]
     else:  # only the page needs sorting and its listing ids
-        page = _hits(conn, heapq.nsmallest(end, scored)[query.offset:])
+        top = heapq.nsmallest(end, scored)[query.offset:]
+        page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, dist) for dist, eid, lat, lon in top]
     return SearchResult(page, found > end, total, radius, query)
 
 
@@ -457,9 +467,9 @@ def _time_filter(conn, scored, when, now, wanted) -> list[Hit]:
     kept = []
     for i in range(0, len(scored), 200):
         chunk = _hits(conn, scored[i:i + 200], with_cards=True)
-        by_sal = cards.load(conn, chunk)
-        kept.extend(h for h in chunk if h.service_at_location_id in by_sal
-                    and matches_when(when, cards.slot_info(by_sal[h.service_at_location_id]), now))
+        by_entry = cards.load(conn, chunk)
+        kept.extend(h for h in chunk if h.entry_id in by_entry
+                    and matches_when(when, cards.slot_info(by_entry[h.entry_id]), now))
         if len(kept) >= wanted:
             break
     return kept

@@ -99,7 +99,7 @@ def search_endpoint():
     query = build_query(request.args, default_geocoder())
     now = _now()
     with db.engine().connect() as conn:  # read-only: a Connection, not a Session (see search())
-        result = search(conn, query, now)
+        result = search(conn, query, now, listing_ids=False)  # present reads them with the cards
         items = present.search_items(conn, result, now, _base_url())
     if current_app.config["LOG_SEARCHES"] and query.offset == 0:
         with db.Session.begin() as s:
