@@ -175,6 +175,17 @@ def slot_info(card: dict) -> tuple[str | None, tuple[sched.Slot, ...]]:
     return card["timezone"], _slots(tuple(card["slots"]))
 
 
+@lru_cache(maxsize=8192)
+def _facts_in_minute(tz_name: str | None, slot_texts: tuple[str, ...], minute: dt.datetime) -> dict:
+    return time_facts((tz_name, _slots(slot_texts)), minute)
+
+
+@lru_cache(maxsize=4096)
+def _whole_minutes(slot_texts: tuple[str, ...]) -> bool:
+    """Do the slots open and close on whole minutes (HH:MM:00), as nearly all schedules do?"""
+    return all(part.endswith(":00") for text in slot_texts for part in text.split("|")[1:3] if part)
+
+
 def time_facts(slot_info, now: dt.datetime) -> dict:
     tz_name, slots = slot_info
     if not slots:
@@ -192,19 +203,21 @@ def time_facts(slot_info, now: dt.datetime) -> dict:
 _INTERNAL = ("v", "timezone", "slots")
 
 
-def item(card: dict, hit, now: dt.datetime, base_url: str = "", facts: dict | None = None) -> dict:
+def item(card: dict, hit, now: dt.datetime, base_url: str = "") -> dict:
     """The search list's item for one hit: the card, plus distance, the moment's facts and the URL.
-    `facts` caches time facts by (zone, slots) across one answer's items: many share a schedule."""
+
+    Open now, hours today and the next meeting are worked out for the minute `now` falls in when
+    the schedule has whole-minute times (nearly all do), and kept for the rest of that minute: a
+    few hundred schedule shapes recur across a directory, so most items are a cache hit."""
     out = {k: v for k, v in card.items() if k not in _INTERNAL}
     out.update(distance_km=round(hit.distance_km, 3), latitude=hit.latitude, longitude=hit.longitude,
                url=f"{base_url}/services/{card['service_id']}")
-    info = slot_info(card)
-    if facts is None:
-        out.update(time_facts(info, now))
+    texts = tuple(card["slots"])
+    if _whole_minutes(texts):
+        facts = _facts_in_minute(card["timezone"], texts, now.replace(second=0, microsecond=0))
+        out.update(facts, next_meeting=facts["next_meeting"] and dict(facts["next_meeting"]))  # a copy
     else:
-        if info not in facts:
-            facts[info] = time_facts(info, now)
-        out.update(facts[info])  # copied: next_meeting is the same dict, read-only for callers
+        out.update(time_facts((card["timezone"], _slots(texts)), now))
     return out
 
 

@@ -35,9 +35,8 @@ def search_items(session, result: SearchResult, now: dt.datetime, base_url: str 
     if not result.hits:
         return []
     by_entry = cards.load(session, result.hits)  # a Session or a Connection
-    facts: dict = {}
     # A listing deleted since the search has no card: it is left out.
-    return [cards.item(by_entry[h.entry_id], h, now, base_url, facts) for h in result.hits if h.entry_id in by_entry]
+    return [cards.item(by_entry[h.entry_id], h, now, base_url) for h in result.hits if h.entry_id in by_entry]
 
 
 def service_detail(session, service_id: str, now: dt.datetime, base_url: str = "") -> dict | None:

@@ -65,3 +65,24 @@ def test_reindex_command_gives_old_rows_their_cards(db_url, runner):
     assert out.exit_code == 0 and "Search index rebuilt: 29 entries for 29 services." in out.output, out.output
     with db.Session() as s:
         assert all(s.scalars(select(SearchEntry.card)))
+
+
+def test_time_facts_are_to_the_minute_and_exact_for_odd_seconds():
+    from directory.search import Hit
+    hit = Hit(1, "sal", "svc", 33.7, -117.8, 1.0)
+    base = {"v": cards.CARD_VERSION, "service_id": "svc", "timezone": "America/Los_Angeles"}
+    meeting = dict(base, slots=["3|19:00:00|20:00:00||"])  # Thursdays 7-8 pm
+    la = dt.timezone(dt.timedelta(hours=-8))
+    before, during, after = (dt.datetime(2026, 11, 26, 18, 59, 59, tzinfo=la), dt.datetime(2026, 11, 26, 19, 0, 1, tzinfo=la),
+                             dt.datetime(2026, 11, 26, 20, 0, 0, tzinfo=la))
+    assert cards.item(meeting, hit, before)["open_now"] is False
+    assert cards.item(meeting, hit, during)["open_now"] is True
+    assert cards.item(meeting, hit, after)["open_now"] is False
+    # Within the minute a meeting started in, it is still "next" (minute resolution, like schedules).
+    assert cards.item(meeting, hit, during)["next_meeting"]["label"] == "Today 7:00 pm"
+    first = cards.item(meeting, hit, before)
+    first["next_meeting"]["label"] = "changed by a caller"
+    assert cards.item(meeting, hit, before)["next_meeting"]["label"] == "Today 7:00 pm"  # the cache is not shared
+    odd = dict(base, slots=["3|19:00:30|20:00:00||"])  # seconds in the schedule: worked out exactly
+    assert cards.item(odd, hit, during)["open_now"] is False
+    assert cards.item(odd, hit, dt.datetime(2026, 11, 26, 19, 0, 31, tzinfo=la))["open_now"] is True
