@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, event, insert, select, update
 from directory import cards
 from directory.models import (Address, Attribute, Language, Location, Organization, Phone, Schedule,
                               SearchEntry, Service, ServiceAtLocation)
+from directory.search import fetch_rows, in_clause
 from directory.vocab import ATTRIBUTE_BITS, CATEGORY_CODES, language_code, language_mask
 
 BATCH = 500
@@ -42,21 +43,24 @@ def _language_bit(code, name) -> int:
     return language_mask([language_code(code or "") or language_code(name or "") or ""])
 
 
+_ENTRY_COLUMNS = ("service_at_location_id", "service_id", "latitude", "longitude", "category", "attribute_bits",
+                  "language_bits", "beds_available", "active", "search_text", "card")
+
+
 def _reindex_batch(session, ids: list[str]) -> int:
-    rows = session.execute(
-        select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id,
-               Location.latitude, Location.longitude, Location.location_type, Location.name,
-               Service.name, Service.alternate_name, Service.category, Service.status,
-               Service.capacity_available, Organization.name)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .join(Service, Service.id == ServiceAtLocation.service_id)
-        .join(Organization, Organization.id == Service.organization_id)
-        .where(ServiceAtLocation.service_id.in_(ids))
-    ).all()
-    location_ids = {r[2] for r in rows}
+    conn = session.connection()
+    svc_marks, svc_params = in_clause("svc", ids)
+    # Plain SQL through fetch_rows: a million listings go through here on a big import.
+    rows = fetch_rows(
+        conn, "SELECT sal.id, sal.service_id, sal.location_id, l.latitude, l.longitude, l.name, s.name, "
+              "s.alternate_name, s.category, s.status, s.capacity_available, o.name "
+              "FROM service_at_location sal JOIN location l ON l.id = sal.location_id "
+              "JOIN service s ON s.id = sal.service_id JOIN organization o ON o.id = s.organization_id "
+              f"WHERE sal.service_id IN ({svc_marks})", svc_params)
+    location_ids = list({r[2] for r in rows})
     located = [r[0] for r in rows if r[3] is not None and r[4] is not None]
     read: dict = {}  # the cards read attribute codes and service languages: used for the bits too
-    card_by_sal = cards.build_cards(session.connection(), located, read)
+    card_by_sal = cards.build_cards(conn, located, read)
 
     attr_bits: dict[str, int] = defaultdict(int)  # by service id or location id
     for link_id, codes in read.get("attributes", {}).items():
@@ -68,42 +72,51 @@ def _reindex_batch(session, ids: list[str]) -> int:
         for language in languages:
             lang_bits[service_id] |= _language_bit(language.code, language.name)
     if location_ids:  # languages of a place (rare): not on the cards, but searchable
-        for location_id, code, name in session.execute(
-                select(Language.location_id, Language.code, Language.name)
-                .where(Language.location_id.in_(list(location_ids)))):
+        loc_marks, loc_params = in_clause("loc", location_ids)
+        for location_id, code, name in fetch_rows(
+                conn, f"SELECT location_id, code, name FROM language WHERE location_id IN ({loc_marks})", loc_params):
             lang_bits[location_id] |= _language_bit(code, name)
 
-    existing = dict(session.execute(
-        select(SearchEntry.service_at_location_id, SearchEntry.id).where(SearchEntry.service_id.in_(ids))).all())
+    existing = dict(fetch_rows(
+        conn, f"SELECT service_at_location_id, id FROM search_entry WHERE service_id IN ({svc_marks})", svc_params))
     keep, inserts, updates = set(), [], []
-    for (sal_id, service_id, location_id, lat, lon, loc_type, loc_name, name, alt, category, status,
-         beds, org_name) in rows:
+    for sal_id, service_id, location_id, lat, lon, loc_name, name, alt, category, status, beds, org_name in rows:
         if lat is None or lon is None:
             continue  # virtual or ungeocoded: found by the read API, not by distance
-        values = dict(
-            service_at_location_id=sal_id, service_id=service_id, latitude=lat, longitude=lon,
-            category=category, attribute_bits=attr_bits[service_id] | attr_bits[location_id],
-            language_bits=lang_bits[service_id] | lang_bits[location_id], beds_available=beds,
-            active=(status or "active") == "active",
-            search_text=" ".join(p for p in (name, alt, org_name, loc_name) if p).lower(),
-            card=cards.dumps(card_by_sal[sal_id]),
-        )
+        values = (sal_id, service_id, lat, lon, category, attr_bits[service_id] | attr_bits[location_id],
+                  lang_bits[service_id] | lang_bits[location_id], beds, (status or "active") == "active",
+                  " ".join(p for p in (name, alt, org_name, loc_name) if p).lower(), cards.dumps(card_by_sal[sal_id]))
         if sal_id in existing:
             keep.add(sal_id)
-            updates.append(dict(values, entry_id=existing[sal_id]))
+            updates.append(values + (existing[sal_id],))
         else:
             inserts.append(values)
-    # Core executemany, one statement per batch: the ORM's bulk insert fetches every new id and
-    # an UPDATE per row took minutes on a million listings.
-    conn, table = session.connection(), SearchEntry.__table__
-    if inserts:
-        conn.execute(insert(table), inserts)
-    if updates:
-        conn.execute(update(table).where(table.c.id == bindparam("entry_id")), updates)
-    stale = [eid for sal, eid in existing.items() if sal not in keep]
+    _write_entries(conn, inserts, updates, [eid for sal, eid in existing.items() if sal not in keep])
+    return len(keep) + len(inserts)
+
+
+def _write_entries(conn, inserts: list[tuple], updates: list[tuple], stale: list[int]) -> None:
+    """Rows in _ENTRY_COLUMNS order (updates end with the entry id). One executemany per batch:
+    through the SQLite driver directly (SQLAlchemy's per-row parameter handling costs as much as
+    the write), through Core elsewhere."""
+    table = SearchEntry.__table__
+    if conn.dialect.name == "sqlite":
+        cursor = conn.connection.driver_connection.cursor()
+        if inserts:
+            cursor.executemany(f"INSERT INTO search_entry ({', '.join(_ENTRY_COLUMNS)}) "
+                               f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})", inserts)
+        if updates:
+            cursor.executemany(f"UPDATE search_entry SET {', '.join(c + ' = ?' for c in _ENTRY_COLUMNS)} "
+                               "WHERE id = ?", updates)
+        cursor.close()
+    else:
+        if inserts:
+            conn.execute(insert(table), [dict(zip(_ENTRY_COLUMNS, v)) for v in inserts])
+        if updates:
+            conn.execute(update(table).where(table.c.id == bindparam("entry_id")),
+                         [dict(zip(_ENTRY_COLUMNS + ("entry_id",), v)) for v in updates])
     if stale:
         conn.execute(delete(table).where(table.c.id.in_(stale)))
-    return len(keep) + len(inserts)
 
 
 # --- big imports on SQLite ------------------------------------------------------------------
