@@ -39,14 +39,18 @@ def search_items(session, result: SearchResult, now: dt.datetime, base_url: str 
     return [cards.item(by_entry[h.entry_id], h, now, base_url) for h in result.hits if h.entry_id in by_entry]
 
 
-def service_detail(session, service_id: str, now: dt.datetime, base_url: str = "") -> dict | None:
-    svc = session.scalars(select(Service).where(Service.id == service_id).options(
-        selectinload(Service.organization), selectinload(Service.phones), selectinload(Service.languages),
-        selectinload(Service.schedules),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-        .selectinload(Location.addresses),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-        .selectinload(Location.accessibility))).first()
+def service_detail(session, service_id: str, now: dt.datetime, base_url: str = "", svc: Service | None = None
+                   ) -> dict | None:
+    """The listing's detail. `svc`: the Service when the caller has it loaded already, with its
+    organization, phones, languages, schedules and locations (addresses, accessibility)."""
+    if svc is None:
+        svc = session.scalars(select(Service).where(Service.id == service_id).options(
+            selectinload(Service.organization), selectinload(Service.phones), selectinload(Service.languages),
+            selectinload(Service.schedules),
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+            .selectinload(Location.addresses),
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+            .selectinload(Location.accessibility))).first()
     if svc is None:
         return None
     slot_map = load_slots(session, [s.id for s in svc.service_at_locations])

@@ -168,7 +168,7 @@ def service_detail(service_id):
             raise ApiError(404, "not_found", f"No service with id '{service_id}'.")
         doc = _render_services(s, [svc])[0]
         # Our reading of it for people and the bot: open now, next meeting, capacity.
-        doc["signpost"] = present.service_detail(s, service_id, _now(), _base_url())
+        doc["signpost"] = present.service_detail(s, service_id, _now(), _base_url(), svc=svc)
         return jsonify(doc)
 
 
