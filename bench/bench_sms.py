@@ -139,7 +139,7 @@ def cpu_seconds(stack: SmsStack) -> dict[str, float]:
             cmd = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
         except OSError:
             continue
-        part = ("rasa actions" if "rasa run actions" in cmd else "rasa" if "rasa run" in cmd else
+        part = ("rasa actions" if "rasa run actions" in cmd else "rasa" if "rasa run" in cmd or "bot.rasa_server run" in cmd else
                 "web (gateway + API)" if "gunicorn" in cmd else "worker" if "huey_consumer" in cmd else None)
         if part:
             parts[part] = parts.get(part, 0.0) + (int(stat[11]) + int(stat[12])) / tick
@@ -282,10 +282,16 @@ def main() -> int:
             f"{1000 / rasa_ms:.0f} msg/s even on a free core, and the whole stack needs {total_ms} ms per message "
             f"(about {1000 * (os.cpu_count() or 1) / total_ms:.0f} msg/s with every core free). The gateway is a small "
             f"part of the web's share (which also serves the action server's API calls); at one conversation it adds "
-            f"{g1['p50_ms'] - r1['p50_ms']} ms to Rasa's own p50. Nothing was lost: every text got an answer, those "
-            "over the 8 s budget a fallback and later the bot's answer from the worker. Meeting the speed goals needs a "
-            "bot several times cheaper per message, or more cores with several Rasa processes (`RASA_URL` lists them; "
-            "the gateway shards conversations by pseudonym; `--rasa-servers 2` measures it).",
+            f"{g1['p50_ms'] - r1['p50_ms']} ms to Rasa's own p50. "
+            + ("Nothing was lost: every text got an answer, those over the 8 s budget a fallback and later the bot's "
+               "answer from the worker. " if sustained["lost"] == 0 else
+               f"{sustained['lost']} texts were lost (errors, empty answers, or not stored as answered). ")
+            + ("The speed goals were met in this run." if p95_10 <= GOALS["p95_ms_at_10"]
+               and sustained["msgs_per_s"] >= GOALS["msgs_per_s"] else
+               "A speed goal was missed: with the CPU per message above, compare the load average (other work on "
+               "the machine takes the same cores) before blaming the service; more cores can run several Rasa "
+               "processes (`RASA_URL` lists them, the gateway shards conversations by pseudonym, `--rasa-servers 2` "
+               "measures it)."),
         ]
     report = "\n".join(lines)
     print(report)

@@ -1,0 +1,96 @@
+"""bot/rasa_server.py (how `make bot-run-rasa` starts Rasa): each replacement gives exactly what
+Rasa's own method gives, on the trained model and on action server answers."""
+from __future__ import annotations
+
+import asyncio
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import rasa_server
+
+REPLACEMENTS = {(owner, name): new for owner, name, new in rasa_server.replacements()}
+ORIGINAL_VALIDATE = RemoteAction._validate_action_result
+ORIGINAL_RUN = DaskGraphRunner.run
+
+ANSWERS = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "location", "value": "92701"}],
+     "responses": [{"text": "hi", "buttons": [], "custom": {}}]},
+    {"events": [{"event": "reset_slots"}, {"event": "slot", "name": "lang", "value": "es"}]},
+    {},
+    {"events": {"event": "slot"}},                        # not a list
+    {"events": [{"name": "location", "value": "x"}]},      # no event type
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "slot", "value": "x"}]},          # a slot without its name
+    {"responses": "hello"},
+]
+MESSAGES = ["hi", "any NA meeting tonight near 92701", "1", "yes", "hola", "necesito una casa sobria",
+            "en miami", "no", "MENU", "RESET", "more", "I want to kill myself", "quiero morir", "asdf qwer",
+            "sober house for women near 92701 that takes suboxone", "thanks", "bye", "2"]
+
+
+def _verdict(check, answer):
+    try:
+        return check(RemoteAction("action_search", None), answer)
+    except jsonschema.ValidationError as e:
+        return ("invalid", e.message, list(e.path), e.validator)
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_answer_check_same_verdict_and_error_as_rasa(answer):
+    cached = REPLACEMENTS[(RemoteAction, "_validate_action_result")]
+    assert cached is not ORIGINAL_VALIDATE
+    assert _verdict(cached, answer) == _verdict(ORIGINAL_VALIDATE, answer)
+
+
+def test_bad_answers_are_rejected_with_rasas_hint():
+    cached = REPLACEMENTS[(RemoteAction, "_validate_action_result")]
+    verdict = _verdict(cached, {"responses": "x"})
+    assert verdict[0] == "invalid" and "Failed to validate Action server response" in verdict[1]
+
+
+def test_answer_schema_is_not_rechecked_per_answer(monkeypatch):
+    cached = REPLACEMENTS[(RemoteAction, "_validate_action_result")]
+    calls = []
+    cls = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
+    monkeypatch.setattr(cls, "check_schema", classmethod(lambda c, s, *a, **k: calls.append(s)))
+    for answer in ANSWERS[:3]:
+        assert cached(RemoteAction("action_search", None), answer) is True
+    assert calls == []
+
+
+def _parses(agent):
+    async def go():
+        return [await agent.parse_message(text) for text in MESSAGES]
+    return asyncio.run(go())
+
+
+def _predictions(agent, parses):
+    """The next action after each message, alone and inside the search form."""
+    out = []
+    for parse in parses:
+        user = UserUttered(parse["text"], parse["intent"], parse["entities"], parse)
+        for in_form in (False, True):
+            events = [ActionExecuted("action_listen")]
+            if in_form:
+                events += [ActionExecuted("search_form"), ActiveLoop("search_form"), SlotSet("requested_slot", "location"),
+                           ActionExecuted("action_listen")]
+            tracker = DialogueStateTracker.from_events("t", events + [user], slots=agent.domain.slots)
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            out.append((prediction.max_confidence_index, prediction.policy_name, prediction.probabilities))
+    return out
+
+
+def test_graph_runs_give_rasas_parses_and_predictions(agent, monkeypatch):
+    monkeypatch.setattr(DaskGraphRunner, "run", ORIGINAL_RUN)
+    parses = _parses(agent)
+    predictions = _predictions(agent, parses)
+    monkeypatch.setattr(DaskGraphRunner, "run", REPLACEMENTS[(DaskGraphRunner, "run")])
+    assert _parses(agent) == parses
+    assert _predictions(agent, parses) == predictions
+    assert {p["intent"]["name"] for p in parses} >= {"greet", "find_support_group", "choose", "affirm", "crisis"}
