@@ -37,6 +37,9 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:too much|bad batch of|laced with) (?:fent|fentanyl|dope|heroin)\b|\bfent(?:anyl)? in (?:it|the)\b",
         r"\bse paso (?:de|con) (?:la )?(?:droga|dosis|fentanilo|heroina)\b|\bse metio demasiad[oa]\b",
         r"\b(?:need|where can i get|give (?:him|her) |use) (?:narcan|naloxone)\b(?! training)",
+        r"\bswallow(?:ed|s|ing)? (?:a bunch of |some |a lot of |all (?:of )?(?:the |my |her |his |mom'?s )?|too many |"
+        r"a (?:whole )?bottle of )?(?:pills|meds|medications?|xanax|percs?|oxys?|tablets)\b|\btook a (?:whole )?bottle of\b",
+        r"\bse (?:trago|tomo|comio) (?:unas |muchas |todas (?:las|mis|sus) |un frasco de )?(?:pastillas|pildoras)\b",
     ],
     SUICIDE: [
         r"\bsuicid(?:e|al|io|arme|a)\b(?! (?:prevention|survivors?|loss|awareness|bereavement)\b)",
@@ -45,6 +48,8 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bbetter off dead\b|\bno reason to live\b|\bcan'?t go on\b|\bhurt(?:ing)? my ?self\b|\bcut(?:ting)? my ?self\b",
         r"\bmatarme\b|\b(?:me (?:quiero|voy a|voy|quisiera)|quiero|voy a) matar(?:me)?\b(?! a)|\bme quiero morir\b|\bquiero morir(?:me)?\b|\bquitarme la vida\b|\bno quiero vivir\b|\bacabar con (?:todo|mi vida)\b",
         r"\bhacerme dano\b|\bno vale la pena vivir\b|\bmejor muert[oa]\b",
+        r"\b(?:standing|sitting|out) on (?:the|a|this) (?:roof|ledge|bridge)\b|\b(?:parad[oa]|sentad[oa]) en (?:el|la|un|una) (?:techo|azotea|puente|orilla)\b",
+        r"\b(?:have|got|made) a plan to (?:die|kill myself|end (?:it|my life))\b|\b(?:tengo|hice) un plan para (?:morir|matarme|suicidarme|quitarme la vida)\b",
     ],
     DANGER: [
         r"\b(?:he|she|they|someone|somebody|my (?:bf|boyfriend|gf|girlfriend|husband|wife|partner|dealer|ex))(?:'s| is| are)? (?:going to|gonna|trying to|threatening to|about to) (?:kill|hurt|beat|shoot|stab)\b",
@@ -53,6 +58,7 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bthreaten\w* (?:to )?(?:hurt|kill|beat|shoot|stab)\b|\bwith a (?:gun|knife)\b|\bhas a (?:gun|knife)\b|\bpointing a gun\b|\bgun to my\b|\bbeing abused\b",
         r"\bme (?:va|quiere|quieren|van) a matar\b|\bme (?:quiere|quieren|amenaza con) matar\b|\bamenaz\w* (?:con )?(?:matarme|pegarme)\b|\bme (?:esta|estan) (?:pegando|golpeando|siguiendo|amenazando)\b",
         r"\bno estoy a salvo\b|\b(?:estoy|estamos) en peligro\b|\bme pega\b|\btiene un (?:arma|cuchillo|pistola)\b",
+        r"\bcon (?:una |un )?(?:pistola|arma|cuchillo)\b|\bme amenaza(?:n|ndo)?\b",
     ],
 }
 _COMPILED = {kind: [re.compile(p) for p in pats] for kind, pats in _PATTERNS.items()}

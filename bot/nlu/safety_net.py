@@ -26,6 +26,114 @@ NEED_OVERRIDABLE = {"inform", "nlu_fallback", "out_of_scope", "help"} | {f"find_
 INFORM_OVERRIDABLE = NEED_OVERRIDABLE | {"affirm", "deny", "greet", "goodbye", "thanks"}
 YES_NO_FIRST = re.compile(r"(?:no|not|nah|nope|yes|yeah|yep|si|sí|ok|okay)\b", re.IGNORECASE)
 
+# "not now", "no por ahora", "ahorita no", "not tonight thanks": a no that happens to name a time.
+_TIME = r"(?:right now|now|rn|yet|today|tonight|ahora mismo|por ahora|ahorita|ahora|hoy|esta noche|todavia|aun)"
+_THANKS = r"(?:\s*,?\s*(?:thanks|thank you|thx|gracias|pls|please|por favor))?"
+NEGATED_TIME = re.compile(rf"(?:(?:no|not|nah|nope|naw|nel)[,.!]*\s+(?:{_TIME})|(?:{_TIME})\s+no){_THANKS}[.!]*")
+# "is this free", "es gratis esto", "how much does it cost": asks about the service, gives no preference.
+COST_QUESTION = re.compile(
+    r"\b(?:is|does|will|would|do)\s+(?:this|it|that|texting|signpost|the service|i have to)\b.*"
+    r"\b(?:free|cost\w*|pay|charge\w*|money)\b|\bhow much\b|\b(?:cuanto|cuesta|cobran?|tengo que pagar)\b|"
+    r"\b(?:gratis|gratuito)\b.*\b(?:esto|eso)\b|\b(?:esto|eso|el servicio)\b.*\b(?:gratis|gratuito)\b")
+# Words that add nothing to a place, a preference or a time ("near 92701 please", "women only").
+FILLER = set("""a an the i im i'm me my to in at near around by close closer for only just please pls plz
+thanks thx thank you area zip code city de en cerca del la el los las por favor porfa para solo mi
+that and or y o also tambien is it be with w un una sea some any anywhere somewhere has have must should
+needs tiene tienen ser change location address instead actually new cambia cambiar ubicacion
+direccion mejor there here aqui ahi""".split())
+# Time words as people type them ("rght now", "tonigth"): left out along with the time itself.
+_TIME_WORDS = ("right", "tonight", "today", "ahora", "ahorita", "noche", "abierto", "abierta")
+
+# Need keywords people misspell ("sober hosue", "shleter"): a token one slip away (swap, extra,
+# missing or wrong letter) from one of these is read as the word. Only words of 5+ letters, so
+# short everyday words ("rest", "rid") are never turned into needs.
+_NEED_VOCAB = set("""meeting meetings meetin reunion reuniones juntas anonymous anonimos sponsor padrino recovery
+sober living livings house houses homes housing oxford halfway sobria sobrias sobrio sobrios casas vivienda
+residence transitional recuperacion shelter shelters homeless evicted eviction landlord albergue albergues
+refugio desalojo desalojaron alquiler rides transportation transport transporte transit raite aventon
+llevar detox rehab rehabs treatment tratamiento suboxone methadone metadona vivitrol outpatient inpatient
+withdrawal withdrawals clinic clinica counseling counselor doctor desintoxicacion rehabilitacion""".split())
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """True when a and b differ by exactly one insertion, deletion, substitution or adjacent swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def spell_fixed(text: str) -> str:
+    """The message with misspelt need keywords replaced by the keyword (normalised text)."""
+    words = []
+    for word in crisis.normalize(text).split():
+        core = word.strip(".,!?;:")
+        if len(core) >= 5 and core not in _NEED_VOCAB:
+            fixes = {v for v in _NEED_VOCAB if _one_slip(core, v)}
+            if len(fixes) == 1:
+                word = word.replace(core, fixes.pop())
+        words.append(word)
+    return " ".join(words)
+
+
+# Keyword look-alikes that name no need: a treatment people have finished ("sober living after
+# rehab" is not a request for rehab), Spanish "van a" (they will, not a van), sleeping at a bus stop.
+_NOT_A_NEED = [
+    (re.compile(r"\b(?:after|post|getting out of|get out of|got out of|leaving|done with|finished|finishing|"
+                r"despues de(?:l| la)?|al salir de(?:l| la)?|saliendo de(?:l| la)?|sali de(?:l| la)?)\s+"
+                r"(?:the |my |el |la |mi )?(?:detox|rehab|treatment|inpatient|residential|tratamiento|"
+                r"rehabilitacion|desintox\w*|clinica|programa)\b"), " after a program "),
+    (re.compile(r"\b(?:van|vamos) a\b"), " "),
+    (re.compile(r"\b((?:sleep|stay|liv)\w*) (?:at|in) (?:the |a )?(?:bus|train) (?:station|stop|depot)\b"), r"\1 outside"),
+]
+
+
+_RECOVERY_HOME = re.compile(r"\b(?:sober\w*|sobri\w*|recovery|recuperacion|clean|drug[- ]free|libre de drogas|"
+                            r"after a program|transitional|transicion)\b")
+
+
+def keyword_text(text: str, fix_spelling: bool = True) -> str:
+    """Normalised text with need look-alikes taken out (and misspelt need words fixed)."""
+    fixed = spell_fixed(text) if fix_spelling else crisis.normalize(text)
+    for rx, repl in _NOT_A_NEED:
+        fixed = rx.sub(repl, fixed)
+    return re.sub(r"\s+", " ", fixed).strip()
+
+
+# "gracias, me ayudo" / "gracias, de verdad" are not "City, ME" / "City, DE": these state codes are
+# everyday words, so they count only when typed in capitals.
+_STATE_WORDS = {"me", "de", "in", "or", "oh", "hi", "ok", "la", "pa", "ma", "mi", "al", "co", "id", "va", "ne"}
+
+
+def place_in(text: str) -> Optional[str]:
+    place = parsing.parse_location(text)
+    m = re.fullmatch(r"(.+), ([A-Z]{2})", place or "")
+    if m and m.group(2).lower() in _STATE_WORDS and not re.search(rf"\b{m.group(2)}\b", text) \
+            and m.group(1).lower() not in parsing.KNOWN_PLACES:
+        return None
+    return place
+
+
+def _leftover_words(text: str) -> set:
+    """Words left once places, preferences, times and filler are taken out: what else it says."""
+    norm = crisis.normalize(text)
+    place = place_in(text)
+    if place:
+        for part in re.split(r"[ ,]+", crisis.normalize(place)):
+            norm = re.sub(rf"\b{re.escape(part)}\b", " ", norm)
+        norm = re.sub(r"\b(?:ca|fl|mo|ks)\b", " ", norm)
+    for rx in parsing._ATTR_RE.values():  # the preference words themselves
+        norm = rx.sub(" ", norm)
+    norm = re.sub(rf"\b(?:{_TIME}|tonite|2nite|asap|this (?:evening|afternoon)|esta tarde|mismo|open|abiert[oa]s?)\b",
+                  " ", norm)
+    norm = re.sub(r"\b(?:in spanish|en espanol|spanish|espanol|bilingual|bilingue)\b", " ", norm)
+    return {w for w in re.findall(r"[a-z'ñ]+", norm)
+            if w not in FILLER and not any(_one_slip(w, t) for t in _TIME_WORDS)}
+
 
 def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
     """The intent a keyword rule assigns to this message, or None to keep the model's."""
@@ -39,21 +147,44 @@ def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
         return "choose"
     if re.fullmatch(r"\d{5}(?:-\d{4})?", stripped):
         return "inform"
-    need = parsing.need_from_keywords(text)
+    norm = crisis.normalize(stripped)
+    # "not now" / "no por ahora": a no, even when the model took the time word for an answer.
+    if NEGATED_TIME.fullmatch(norm) and model_intent not in ("deny", "crisis", "choose", "more", "menu", "reset"):
+        return "deny"
+    fixed = keyword_text(text)
+    need = parsing.need_from_keywords(keyword_text(text, fix_spelling=False))
+    fixed_need = parsing.need_from_keywords(fixed)
+    model_need = model_intent[5:] if (model_intent or "").startswith("find_") else None
+    # A misspelt keyword ("sober hosue", "sober livng near the clinic") never undoes the model's need.
+    if model_need and fixed_need == model_need:
+        return None
+    if need is None and fixed_need and model_intent in ("inform", "nlu_fallback"):
+        need = fixed_need
+    # Housing words in a recovery setting ("vivienda para gente en recuperacion", "place to live after
+    # a program") are what sober living is: the model's sober-living call stands over the housing keyword.
+    if model_need == "sober_living" and need == "housing" and _RECOVERY_HOME.search(fixed):
+        return None
     # "on methadone" answering a preference question is a preference, not a request for treatment.
-    if need == "treatment" and parsing.only_medication_words(text) and not (model_intent or "").startswith("find_"):
+    if need == "treatment" and parsing.only_medication_words(fixed) and not (model_intent or "").startswith("find_"):
         need = None
     if need and (model_intent in NEED_OVERRIDABLE
                  or (model_intent == "choose" and parsing.parse_number(text) is None
                      and not re.search(r"\b(?:number|numero|#|first|second|third|1st|2nd|3rd|primer\w*|segund\w*)\b", text.lower()))):
         return f"find_{need}"
     # A short message that only gives a place, a preference or a time ("tonight", "en miami").
-    if (not need and (not parsing.need_keywords(text) or parsing.only_medication_words(text))
+    if (not need and (not parsing.need_keywords(fixed) or parsing.only_medication_words(fixed))
             and model_intent in INFORM_OVERRIDABLE and len(stripped.split()) <= 5):
-        gives_place_or_preference = (parsing.parse_location(text) or parsing.parse_attributes(text)
+        if COST_QUESTION.search(norm):
+            return None
+        leftover = _leftover_words(text)
+        # The model's need (or out of scope) stands when the message says more than where/what kind
+        # ("sober place in miami", "best pizza in kc").
+        if (model_need or model_intent == "out_of_scope") and leftover:
+            return None
+        gives_place_or_preference = (place_in(text) or parsing.parse_attributes(text)
                                      or parsing.parse_language_pref(text))
-        gives_time = parsing.parse_when(text) and len(stripped.split()) <= 3 and "for now" not in stripped.lower()
-        # "not now" / "no por ahora" answering a yes/no question is a no, not a time to search for.
+        # A time alone ("tonight", "right now please"), not "i'm safe now" or "not now".
+        gives_time = parsing.parse_when(text) and not leftover
         if gives_time and not gives_place_or_preference and model_intent in ("affirm", "deny") \
                 and YES_NO_FIRST.match(stripped):
             return None

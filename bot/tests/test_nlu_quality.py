@@ -1,4 +1,4 @@
-"""Parse quality on messages the model never saw (nlu_heldout.yml, crisis_cases.yml).
+"""Parse quality on messages the model never saw (nlu_heldout.yml, nlu_heldout_fresh.yml, crisis_cases.yml).
 
 Goals (issue 4): each need recognised in >= 95% of held-out messages; crisis caught 100% in
 English and Spanish; almost no false alarms.
@@ -17,8 +17,11 @@ HERE = Path(__file__).parent
 NEEDS = ["support_group", "sober_living", "housing", "transportation", "treatment"]
 
 
-def heldout() -> dict[str, list[str]]:
-    data = yaml.safe_load((HERE / "nlu_heldout.yml").read_text())["nlu"]
+HELDOUT_FILES = ["nlu_heldout.yml", "nlu_heldout_fresh.yml"]
+
+
+def heldout(name: str = "nlu_heldout.yml") -> dict[str, list[str]]:
+    data = yaml.safe_load((HERE / name).read_text())["nlu"]
     return {block["intent"]: [re.sub(r"^- ", "", l.strip()) for l in block["examples"].splitlines() if l.strip()]
             for block in data}
 
@@ -49,9 +52,38 @@ def heldout_parses(agent):
     return {intent: list(zip(texts, parse_all(agent, texts))) for intent, texts in heldout().items()}
 
 
+@pytest.fixture(scope="module")
+def all_heldout_parses(agent):
+    return {name: {intent: list(zip(texts, parse_all(agent, texts))) for intent, texts in heldout(name).items()}
+            for name in HELDOUT_FILES}
+
+
+def _training_texts() -> set:
+    data = yaml.safe_load((HERE.parents[1] / "data" / "nlu.yml").read_text())["nlu"]
+    return {_norm(l.strip()[2:]) for block in data if "intent" in block
+            for l in block["examples"].splitlines() if l.strip()}
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w ]+", " ", text.lower()).split())
+
+
+@pytest.mark.parametrize("name", HELDOUT_FILES)
+def test_heldout_never_trained_on(name):
+    trained = _training_texts()
+    leaked = [t for texts in heldout(name).values() for t in texts if _norm(t) in trained]
+    assert not leaked, f"held-out messages found in data/nlu.yml: {leaked}"
+
+
+# The fresh batch (written 2026-11-26 before any model saw it) is not met yet for every need
+# (bench/RESULTS.md "## Bot"): reported as xfail, not hidden, and never tuned on; XPASS once it is.
+_FRESH_NOT_MET = pytest.mark.xfail(reason="goal not met yet on the fresh held-out batch", strict=False)
+
+
+@pytest.mark.parametrize("name", ["nlu_heldout.yml", pytest.param("nlu_heldout_fresh.yml", marks=_FRESH_NOT_MET)])
 @pytest.mark.parametrize("need", NEEDS)
-def test_each_need_recognised_95_percent(heldout_parses, need):
-    pairs = heldout_parses[f"find_{need}"]
+def test_each_need_recognised_95_percent(all_heldout_parses, name, need):
+    pairs = all_heldout_parses[name][f"find_{need}"]
     misses = [(text, p["intent"]["name"]) for text, p in pairs if need_of(p) != need]
     rate = 1 - len(misses) / len(pairs)
     assert len(pairs) >= 15
@@ -93,3 +125,12 @@ def test_heldout_confusion_summary(heldout_parses, capsys):
             per[intent][1] += 1
     with capsys.disabled():
         print("\nheld-out:", ", ".join(f"{k} {a}/{n}" for k, (a, n) in sorted(per.items())))
+
+
+def test_parses_log_no_message_text(agent, capsys, caplog):
+    """GUIDE §5: parsing a message must not put its text in the test output or the captured logs."""
+    secret = "zq-private-text-7731 need a meeting"
+    parse_all(agent, [secret])
+    out = capsys.readouterr()
+    assert "zq-private-text-7731" not in out.out + out.err
+    assert "zq-private-text-7731" not in caplog.text

@@ -48,6 +48,9 @@ def test_bad_key_says_how_to_make_one(monkeypatch):
 @pytest.mark.parametrize("text,language", [
     ("he OD'd and won't wake up", "en"), ("I'm thinking about suicide", "en"), ("i wanna die", "en"),
     ("me quiero morir", "es"), ("mi hermano no respira", "es"), ("pienso en suicidarme", "es"),
-    ("need a meeting tonight", None), ("necesito una casa sobria", None), ("what dose of methadone", None)])
+    ("i'm standing on the roof", "en"), ("my baby swallowed some pills", "en"), ("he has a gun", "en"),
+    ("hay un hombre con pistola afuera", "es"), ("mi novio me amenaza", "es"), ("tengo un plan para morir", "es"),
+    ("need a meeting tonight", None), ("necesito una casa sobria", None), ("what dose of methadone", None),
+    ("can you take a bottle of water to the meeting", None), ("i need a plan to get sober", None)])
 def test_crisis_phrases_in_english_and_spanish(text, language):
     assert crisis_language(text) == language
