@@ -53,6 +53,7 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 # response; gthread keeps it alive and gives each worker a second thread.
 WORKER_CONFIGS = {"sync": (), "gthread": ("--worker-class", "gthread", "--threads", "2")}
 SECTION = "## Directory search"
+WARMUP_SECONDS = 3  # wrk before each measured HTTP run, not counted
 VENV_BIN = Path(sys.executable).parent
 WRK_SCRIPT = """
 local paths, i = {}, 0
@@ -193,10 +194,15 @@ def measure_http(url: str, queries, seconds: int, connections: int = 4, workers:
             with urllib.request.urlopen(base + p, timeout=5) as r:
                 empty += not json.load(r)["items"]
         pids = _worker_pids(server.pid)
-        cpu_before = sum(_cpu_seconds(p) for p in pids)
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "paths.txt").write_text("\n".join(paths) + "\n")
             (Path(tmp) / "cycle.lua").write_text(WRK_SCRIPT)
+            # A short run first, not counted: both workers' caches and the file's pages warm, so
+            # the measured run is the steady state rather than a start-up.
+            subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{WARMUP_SECONDS}s", "--timeout", "5s",
+                            "-s", str(Path(tmp) / "cycle.lua"), base + "/", str(Path(tmp) / "paths.txt")],
+                           stdout=subprocess.DEVNULL, check=True)
+            cpu_before = sum(_cpu_seconds(p) for p in pids)
             load_before = os.getloadavg()[0]
             wrk = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                                     "-s", str(Path(tmp) / "cycle.lua"), base + "/", str(Path(tmp) / "paths.txt")],
@@ -404,7 +410,7 @@ def render(report: dict, args) -> str:
                   f"--workers {h0['workers']} --preload` (LOG_SEARCHES=false; sync workers, or `--worker-class gthread "
                   "--threads 2`), driven by wrk on 127.0.0.1 "
                   f"(1 thread, {h0['connections']} connections, a Lua script cycling through the query URLs, "
-                  f"{h0['seconds']:.0f} s per run). wrk runs on the same 2 cores; the CPU columns say what the "
+                  f"{h0['seconds']:.0f} s per run after a {WARMUP_SECONDS} s warm-up run that is not counted). wrk runs on the same 2 cores; the CPU columns say what the "
                   "server's workers and wrk used (in cores) during the run.", "",
                   "| listings | workers | p50 (ms) | p95 (ms) | p99 (ms) | requests/s | errors / non-2xx "
                   "| CPU used: server / wrk (cores) | server CPU per request (ms) |",
