@@ -153,13 +153,19 @@ def machine() -> str:
     return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), {mem} GB RAM, Python {platform.python_version()}"
 
 
-def write_section(text: str) -> None:
-    """Replace the `## SMS gateway` section of bench/RESULTS.md, leaving the others alone."""
-    path = ROOT / "bench" / "RESULTS.md"
+NOTES = "### Notes"  # a hand-written subsection at the end of our section, kept across runs
+
+
+def write_section(text: str, path: Path | None = None) -> None:
+    """Replace the `## SMS gateway` section of bench/RESULTS.md, leaving the others alone and
+    keeping the section's hand-written NOTES subsection."""
+    path = path or ROOT / "bench" / "RESULTS.md"
     current = path.read_text() if path.exists() else "# Benchmark results\n"
     pattern = re.compile(r"^## SMS gateway\n.*?(?=^## |\Z)", re.S | re.M)
-    section = text.rstrip() + "\n\n"
-    current = pattern.sub(lambda _m: section, current) if pattern.search(current) else current.rstrip() + "\n\n" + section
+    old = pattern.search(current)
+    notes = old.group(0)[old.group(0).index(NOTES):].rstrip() + "\n\n" if old and NOTES in old.group(0) else ""
+    section = text.rstrip() + "\n\n" + notes
+    current = pattern.sub(lambda _m: section, current) if old else current.rstrip() + "\n\n" + section
     path.write_text(current)
 
 
