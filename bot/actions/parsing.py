@@ -42,6 +42,18 @@ KNOWN_PLACES = {
 _KNOWN_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in KNOWN_PLACES), key=len, reverse=True)) + r")\b")
 
 
+# State codes that are everyday English or Spanish words: "gracias, me ayudo" is not "Gracias, ME".
+# Typed in lower case they count only at the end of the message ("portland, me").
+_STATE_WORDS = {"me", "de", "in", "or", "oh", "hi", "ok", "la", "pa", "ma", "mi", "al", "co", "id", "va", "ne"}
+
+
+def _state_is_meant(m: re.Match, raw: str) -> bool:
+    state = m.group(2)
+    if state.lower() not in _STATE_WORDS or state.isupper() or m.group(1).strip().lower() in KNOWN_PLACES:
+        return True
+    return re.fullmatch(r"[\s.!?,]*(?:\d{5})?[\s.!?]*", raw[m.end():]) is not None
+
+
 def parse_location(text: str) -> Optional[str]:
     """A place the directory can geocode: a ZIP, an address, 'City, ST' or a known city; else None."""
     raw = (text or "").strip()
@@ -52,7 +64,7 @@ def parse_location(text: str) -> Optional[str]:
     if m:
         return m.group(1)
     m = CITY_STATE_RE.search(raw)
-    if m:
+    if m and _state_is_meant(m, raw):
         city = _LEAD_WORDS.sub("", m.group(1)).strip()
         return f"{_title(city)}, {m.group(2).upper()}"
     m = NEAR_CITY_STATE_RE.search(raw)
@@ -188,7 +200,10 @@ _NEED_WORDS = {
                 r"lugar (?:para|donde) (?:dormir|quedarme|vivir)|renta|alquiler|vivienda|en la calle|un techo|me corrieron"),
     "transportation": (r"rides?|raite|aventon|lift|bus(?: pass| card| fare| ticket| tokens?)?|transport\w*|transit|uber|lyft|"
                        r"taxi|cab|gas (?:card|money)|pases? de (?:autobus|bus)|boletos? de (?:camion|bus|autobus)|pasaje|"
-                       r"drive me|take me to|get me to|me lleve|lleven|llevar(?:me)?|no car|no tengo carro|vans?|"
+                       r"drive me|take me to|get me to|me lleve|lleven|llevar(?:me)?|no car|no tengo carro|"
+                       # "van", not Spanish "van" (they go / will): "me van a dar", "se van", "van a llegar"
+                       r"(?<!se )(?<!me )(?<!te )(?<!le )(?<!lo )(?<!la )(?<!no )(?<!ya )(?<!nos )(?<!les )(?<!que )"
+                       r"vans?(?! (?:a|al|para|por|con)\b)|"
                        r"(?:a|no) way to (?:get|go)|a way to (?:treatment|the|my)|get there|getting there|como llegar|"
                        r"car got repo\w*"),
     "treatment": (r"detox|rehabs?|suboxone|subs|bupe|buprenorphine|methadone|metadona|vivitrol|iop|php|intensive outpatient|"

@@ -15,6 +15,14 @@ from bot.actions import messages, parsing
     ("estoy en miami", "Miami, FL"),
     ("any NA mtg tonight", None),
     ("2", None),
+    # State codes that are everyday words count in capitals, or lower case at the end.
+    ("gracias, me ayudo mucho", None),
+    ("gracias, de verdad", None),
+    ("ok thanks, hi again", None),
+    ("portland, me", "Portland, ME"),
+    ("Portland, ME please", "Portland, ME"),
+    ("near new orleans, la 70112", "70112"),
+    ("springfield, mo tomorrow", "Springfield, MO"),
 ])
 def test_location(text, place):
     assert parsing.parse_location(text) == place
@@ -98,4 +106,12 @@ def test_domain_responses_fit_an_sms_and_have_spanish():
     ("me desalojaron", "housing"), ("clinica de metadona", "treatment"), ("i'm on subs", "treatment"),
     ("shelter or detox", None), ("hello", None)])
 def test_need_from_keywords(text, need):
+    assert parsing.need_from_keywords(text) == need
+
+
+@pytest.mark.parametrize("text,need", [
+    ("need a van to the clinic", "transportation"), ("church van ride sunday", "transportation"),
+    ("me van a dar cama", None), ("van a llegar tarde", None), ("se van hoy", None),
+])
+def test_van_is_a_ride_but_spanish_van_is_not(text, need):
     assert parsing.need_from_keywords(text) == need
