@@ -1,20 +1,26 @@
 """The gateway's crisis safety net (English and Spanish), checked before anything reaches the NLU.
 
-A crisis answer must not depend on Rasa being up or on a model (GUIDE §5). Phrases are matched
-on lower-cased, accent-free text with word boundaries, so "overdose" matches "OVERDOSED!" but
-"dose" alone does not. Erring towards answering: a false alarm costs one extra text.
+A crisis answer must not depend on Rasa being up or on a model (GUIDE §5). Two lists are checked:
+the phrases below, and the bot's own keyword net (bot/actions/crisis.py: dependency-free, the one
+the NLU pipeline uses too), so that whatever the bot would call a crisis the gateway answers as one
+even when Rasa is down; add new phrasings there. Phrases are matched on lower-cased, accent-free
+text with word boundaries, so "overdose" matches "OVERDOSED!" but "dose" alone does not. Erring
+towards answering: a false alarm costs one extra text.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
+from bot.actions import crisis as bot_crisis
+from bot.actions.parsing import detect_language
+
 CRISIS_PHRASES = {
     "en": [
-        r"overdos\w*", r"o\.?d\.?(?:'?d|ing|ed)", r"took too (?:many|much)", r"not breathing",
+        r"overdos\w*(?! (?:prevention|awareness|training|kits?|response)\b)", r"o\.?d\.?(?:'d|'?ing|'?ed)", r"took too (?:many|much)", r"not breathing",
         r"(?:can'?t|cannot|can not) breathe?", r"stopped breathing", r"won'?t wake up", r"not waking up",
         r"unresponsive", r"turning blue", r"lips (?:are )?blue", r"need narcan", r"need naloxone",
-        r"kill(?:ing)? myself", r"suicid\w*", r"end(?:ing)? my life", r"take my (?:own )?life",
+        r"kill(?:ing)? myself", r"suicid\w*(?! (?:prevention|survivors?|loss|awareness|bereavement)\b)", r"end(?:ing)? my life", r"take my (?:own )?life",
         r"want(?:ed)? to die", r"wanna die", r"better off dead", r"hurt(?:ing)? myself", r"self[- ]?harm",
         r"cut(?:ting)? myself", r"no reason to live", r"(?:i'?m|i am) in danger", r"going to (?:hurt|kill) me",
         r"(?:he|she|they|someone)'?s? (?:is )?(?:hurting|beating|attacking) me", r"being (?:attacked|abused)",
@@ -59,4 +65,6 @@ def crisis_language(text: str) -> str | None:
     for lang in ("es", "en"):  # Spanish first: 'suicidio' should answer in Spanish
         if _PATTERNS[lang].search(folded):
             return lang
+    if bot_crisis.detect(text):
+        return detect_language(text) or "en"
     return None

@@ -1,6 +1,8 @@
 """Phone numbers: E.164, encrypted with rotatable keys, a keyed pseudonym, the crisis phrases."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -54,3 +56,13 @@ def test_bad_key_says_how_to_make_one(monkeypatch):
     ("can you take a bottle of water to the meeting", None), ("i need a plan to get sober", None)])
 def test_crisis_phrases_in_english_and_spanish(text, language):
     assert crisis_language(text) == language
+
+
+def test_the_gateway_catches_everything_the_bots_crisis_net_does():
+    """The bot's held-out crisis cases (bot/tests/crisis_cases.yml): caught here too, in their
+    language, and none of its ordinary requests raises an alarm."""
+    import yaml
+    cases = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot/tests/crisis_cases.yml").read_text())
+    for lang in ("en", "es"):
+        assert [t for t in cases["crisis"][lang] if crisis_language(t) != lang] == []
+    assert [t for t in cases["not_crisis"] if crisis_language(t)] == []
