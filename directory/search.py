@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from directory import geo, schedules as sched
 from directory.geo import InvalidQuery, Point
-from directory.geocode import Place, PlaceNotFound, default_geocoder
+from directory.geocode import Place, default_geocoder
 from directory.vocab import ATTRIBUTES, CATEGORIES, CATEGORY_CODES, LANGUAGES, attribute_mask, language_code, language_mask
 
 MAX_LIMIT = 100
