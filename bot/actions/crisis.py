@@ -25,6 +25,13 @@ def normalize(text: str) -> str:
 # means danger but the overdose answer (911 + naloxone) is the right one.
 _PATTERNS: dict[str, list[str]] = {
     OVERDOSE: [
+        # Everyday words for an overdose or a body shutting down (training examples the net missed, 2026-11-26)
+        r"\b(?:he|she|they|hes|shes|he's|she's|they're|theyre|someone|somebody|my (?:friend|son|daughter|brother|sister|mom|dad|husband|wife|bf|gf|boyfriend|girlfriend|cousin|roommate|baby|kid|homie))(?:'s| is| are| s)? (?:dying|going to die|gonna die)\b(?! to\b)|\b(?:se )?esta muriendo\b|\bse (?:nos )?(?:muere|va a morir)\b",
+        r"\b(?:feel like|think) i'?m dying\b|\bsiento que me muero\b|\bno (?:esta|estas) respirando\b",
+        r"\b(?:hes|shes|he's|she's|he is|she is|they're|theyre|they are) (?:turning |going |all )?(?:gray|grey|blue|purple)\b|\bse (?:puso|esta poniendo) (?:morad[oa]|azul|gris)\b|\besta morad[oa]\b",
+        r"\b(?:is|'s|s|are|started|keeps) (?:seizing|having (?:a )?seizures?)\b|\bconvulsiona\w*\b",
+        r"\bfoam\w* (?:at|from) the mouth\b|\bespuma (?:por|de|en) la boca\b|\bfell out after\b|\bsigue sin despertar\b",
+        r"\bheart\w*(?:'s| is)? (?:racing|pounding)\b[^.?!]{0,40}\b(?:after|took|used|using|hit|line|stuff)\b|\b(?:after|took|used|using)\b[^.?!]{0,40}\bheart\w*(?:'s| is)? (?:racing|pounding)\b",
         r"\bo\.?d\.?(?:ing|ed|'d|'ing|in)?\b(?!\s*(?:meeting|mtg))",
         r"\bover ?dos(?:e|ed|ing|es)\b(?! (?:prevention|awareness|training|kits?|response)\b)",
         r"\bsobre ?dosis\b",
@@ -42,6 +49,18 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bse (?:trago|tomo|comio) (?:unas |muchas |todas (?:las|mis|sus) |un frasco de )?(?:pastillas|pildoras)\b",
     ],
     SUICIDE: [
+        # Ways of saying it without "suicide" or "kill myself" (training examples the net missed, 2026-11-26)
+        r"\b(?:thinking (?:about|of)|gonna|going to|ready to|want to|wanna|about to) end(?:ing)? it\b(?! with\b)|\bwant (?:it all|everything) to (?:end|stop)\b|\bdisappear forever\b|\bdesaparecer para siempre\b",
+        r"\bi'?m (?:gonna|going to) jump\b(?! (?:in|on|into)\b)|\bjump off (?:the|a|this) (?:bridge|roof|building|overpass)\b|\baventar(?:me)? (?:del|de un|de una|de la) (?:puente|edificio|techo|azotea)\b",
+        r"\b(?:quiero|voy a) quitar(?:me)? la vida\b|\bno quiero seguir viviendo\b|\bno (?:le )?veo (?:el )?sentido (?:a la vida|de vivir|a vivir)\b|\bmejor me muero\b|\bdon'?t see the point (?:of|in) (?:living|life|going on)\b",
+        r"\bme (?:quiero|voy a) hacer dano\b|\blastimarme\b|\bme (?:quiero|voy a) cortar\b|\bcortarme\b|\bsuicidar(?:me|se)?\b|\bme (?:quero|kiero|qiero) matar\b",
+        r"\bshoot my ?self\b|\b(?:pegarme|darme) un tiro\b|\bcan'?t take it anymore\b|\bi'?m done with (?:life|living)\b",
+        r"\b(?:nobody|no one|noone) (?:would|will|is gonna|is going to) (?:even |really )?(?:care|miss me|notice)[^.?!]{0,20}\bif i(?:'m| was| were)? (?:died|die|dead|gone|disappeared|killed myself)\b|\b(?:nobody|no one) would miss me\b|\bnadie (?:me )?va a extranar(?:me)?\b|\bnadie me extranaria\b",
+        r"\b(?:goodbye|suicide) (?:letter|note)s?\b(?! to (?:my |our |your |his |her |the )?(?:addiction|drugs?|alcohol|using|bottle|heroin|meth|dope|old))|\bcarta (?:de despedida|suicida)\b",
+        r"\b(?:the |my )?(?:rope|noose) (?:is )?(?:ready|tied)\b|\bhang(?:ing)? my ?self\b|\b(?:soga|cuerda) (?:esta )?lista\b|\bahorcarme\b",
+        r"\bno reason to (?:keep going|go on|keep living|wake up)\b|\bno (?:tengo|hay) (?:razon|razones|motivo|motivos) para (?:vivir|seguir)\b",
+        r"\b(?:take|tomar|tomarme) (?:all|todas) (?:my|mis|las) (?:pills|pastillas)\b",
+        r"\bno (?:para|deja) de sangrar\b|\b(?:won'?t|wont|doesn'?t|will not|can'?t|cant) stop (?:the )?bleeding\b|\bbleeding (?:a lot|so bad|everywhere)\b",
         r"\bsuicid(?:e|al|io|arme|a)\b(?! (?:prevention|survivors?|loss|awareness|bereavement)\b)",
         r"\bkill(?:ing)? my ?self\b|\bend(?:ing)? (?:it all|my life|my own life|things)\b|\btak(?:e|ing) my (?:own )?life\b",
         r"\b(?:want|wanna|going|gonna|ready) to die\b|\bwanna die\b|\bdon'?t want to (?:live|be alive|be here)(?: anymore)?\b",
@@ -52,6 +71,12 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:have|got|made) a plan to (?:die|kill myself|end (?:it|my life))\b|\b(?:tengo|hice) un plan para (?:morir|matarme|suicidarme|quitarme la vida)\b",
     ],
     DANGER: [
+        # Violence in everyday words (training examples the net missed, 2026-11-26)
+        r"\b(?:my )?(?:husband|wife|bf|boyfriend|gf|girlfriend|partner|ex|dad|mom|father|mother|stepdad|brother|roommate|pimp|dealer|someone|somebody)(?:'s| is| are)? (?:hitting|beating|choking|attacking|hurting|threatening) me\b",
+        r"\b(?:is|'s|s|are) (?:hitting|beating|choking|stabbing|attacking) (?:my|her|him|us|the kids)\b(?! (?:addiction|habit|record|cravings?|time|score|team)\b)",
+        r"\b(?:choked|strangled|stabbed) me\b|\bme (?:ahorco|ahorca|estrangul\w*|apunal\w*|acuchill\w*)\b|\bme (?:quiere|quieren) pegar\b|\bme (?:esta|estan) lastimando\b",
+        r"\b(?:scared|afraid|fear|terrified) for my life\b|\b(?:tengo miedo|temo) por mi vida\b|\b(?:said|says|saying|threaten\w*|scared|afraid|terrified)\b[^.?!]{0,15}\b(?:he|she|they|hes|shes)(?:'d|'ll| would| will| is gonna| is going to| gonna)? (?:kill|hurt|shoot|stab) me\b",
+        r"\bthreatening (?:me|us)\b|\bbanging on (?:the|my) (?:door|window)s?\b|\b(?:'s|s|has|have) got a (?:gun|knife)\b|\b(?:trying to|tryna|about to) break in\b|\bbroke into my (?:place|house|apartment|room|home)\b|\bi'?m hiding (?:from (?:him|her|them)|in (?:the|a|my))\b|\blocked in the (?:bathroom|room|closet)\b|\bme encerre en el (?:bano|cuarto|closet)\b",
         r"\b(?:he|she|they|someone|somebody|my (?:bf|boyfriend|gf|girlfriend|husband|wife|partner|dealer|ex))(?:'s| is| are)? (?:going to|gonna|trying to|threatening to|about to) (?:kill|hurt|beat|shoot|stab)\b",
         r"\b(?:he|she|they|someone|somebody)(?:'s| is| are)? (?:hitting|beating|choking|attacking|following|hurting) me\b",
         r"\b(?:i'?m|i am|im) (?:not safe|in danger|being (?:hurt|abused|followed|attacked|trafficked))\b|\bnot safe (?:here|at home|right now)\b",

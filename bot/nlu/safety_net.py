@@ -35,6 +35,38 @@ COST_QUESTION = re.compile(
     r"\b(?:is|does|will|would|do)\s+(?:this|it|that|texting|signpost|the service|i have to)\b.*"
     r"\b(?:free|cost\w*|pay|charge\w*|money)\b|\bhow much\b|\b(?:cuanto|cuesta|cobran?|tengo que pagar)\b|"
     r"\b(?:gratis|gratuito)\b.*\b(?:esto|eso)\b|\b(?:esto|eso|el servicio)\b.*\b(?:gratis|gratuito)\b")
+# A preference said as "no X" / "que (no) sea X" ("no pets", "no stairs please", "que no sea religioso"):
+# an answer to "anything else I should know?", not a no. Only things a place can have or lack.
+_PREF_WORDS = (r"pets?|dogs?|cats?|animals?|stairs|steps|ids?|identificacion|curfews?|church|religio\w*|cristian\w*|"
+               r"catolic\w*|drug test\w*|testing|pruebas?(?: de drogas)?|mascotas?|perros?|gatos?|escaleras|"
+               r"toque de queda|iglesia|smoking|fumar|fees?|deposit\w*|wait ?list|lista de espera|gratis|"
+               r"barat\w*|seguro|insurance|medi-?cal|medicaid|medicare|metadona|methadone|suboxone|mixt\w*|co-?ed|"
+               r"bunk ?beds?|chores|roommates?")
+_PREFERENCE = re.compile(
+    rf"(?:(?:no|sin|not|without|nothing|nada de|que (?:no )?(?:sea|sean|tenga|tengan|acepte|acepten|permita|permitan))"
+    rf" (?:\w+ )?(?:{_PREF_WORDS})|bilingual|bilingue)"
+    r"(?: (?:stuff|allowed|required|needed|please|pls|plz|por favor|porfa|medico|thanks|gracias))?[.!]*")
+# "i take methadone", "tomo suboxone": what they are on (a preference), not a request for treatment.
+_ON_MEDICATION = re.compile(r"(?:i'?m |im |i am |i |ya )?(?:on|take|taking|use|using|tomo|uso|recibo|"
+                            r"estoy (?:en|tomando|usando)(?: el programa de| tratamiento de)?) (?:\w+ )?"
+                            r"(?:suboxone|subs|bupe|buprenorphine|buprenorfina|methadone|metadona|vivitrol|mat)"
+                            r"(?: (?:now|ahora|already|ya|daily|diario))?[.!]*")
+
+# A question about Signpost itself (who answers, bot or counselor, language, what it shares): the
+# model's help stands even when it names a need word or a preference ("r u a counselor", "can i
+# text in spanish", "do you tell my insurance", "is this a shelter hotline").
+_ABOUT_SIGNPOST = re.compile(
+    r"^(?:are|r) (?:you|u)\b|^(?:is|was) (?:this|it) (?:a|an|the)\b|\bwho (?:answers|reads|responds|am i (?:texting|talking))\b|"
+    r"\bdo i (?:talk|text|speak) (?:to|with)\b|^(?:eres|es esto|esto es)\b|\bquien (?:contesta|me contesta|lee|responde)\b|"
+    r"\b(?:do|will|would|does) (?:you|u|y'?all|you guys|signpost) (?:tell|share|report|sell|keep|store|give)\b|"
+    r"\b(?:can|could) i (?:text|write|talk)\b[^.?!]{0,15}\b(?:spanish|espanol|english|ingles)\b|"
+    r"\bpuedo (?:escribir|hablar)\b[^.?!]{0,15}\b(?:espanol|ingles)\b|"
+    r"\b(?:do you|do u|hablas|habla usted|hablan)\b[^.?!]{0,10}\b(?:speak )?(?:spanish|espanol|english|ingles)\b")
+
+# How they found Signpost ("i got this number from my counselor"): not a request for a counselor.
+_WHERE_THEY_GOT_US = re.compile(r"\b(?:got|have|found|gave me|give me|sent me) (?:this|your|the) (?:number|text line|line)\b|"
+                                r"\b(?:me (?:dio|dieron|paso|pasaron|mando|mandaron)) (?:este|tu|su|el) numero\b")
+
 # Words that add nothing to a place, a preference or a time ("near 92701 please", "women only").
 FILLER = set("""a an the i im i'm me my to in at near around by close closer for only just please pls plz
 thanks thx thank you area zip code city de en cerca del la el los las por favor porfa para solo mi
@@ -88,7 +120,40 @@ _NOT_A_NEED = [
                 r"(?:the |my |el |la |mi )?(?:detox|rehab|treatment|inpatient|residential|tratamiento|"
                 r"rehabilitacion|desintox\w*|clinica|programa)\b"), " after a program "),
     (re.compile(r"\b(?:van|vamos) a\b"), " "),
+    # a recipe, not a prescription: "receta de enchiladas" (but "receta de suboxone" is one)
+    (re.compile(r"\brecetas? (?:de|para) (?!(?:suboxone|metadona|buprenorfina|naltrexona|medicina|medicamentos?|"
+                r"pastillas|la clinica|el doctor)\b)\w+"), " "),
     (re.compile(r"\b((?:sleep|stay|liv)\w*) (?:at|in) (?:the |a )?(?:bus|train) (?:station|stop|depot)\b"), r"\1 outside"),
+    # a landmark, not a ride: "sober living near the bus station"
+    (re.compile(r"\b(?:near|by|close to|next to|cerca de(?:l| la)?) (?:the |a |la |el )?(?:bus|train|camion|autobus) ?"
+                r"(?:station|stop|depot|line|estacion|parada|central)?\b"), " near a landmark "),
+]
+
+# Everyday phrasings of a need that carry none of parsing's keywords, rewritten to one that does
+# (grouped CV errors 2026-11-26): getting somewhere is a ride whatever the destination ("how do i
+# get to meetings", "gas $ to get to my IOP", "shuttle to rehab", "como llego a la junta"); having
+# no home is housing ("living in my van", "on the street", "got put out", "warming center").
+_DESTINATIONS = (r"meetings?|mtgs?|groups?|detox|rehab|treatment|clinic|program|iop|php|doctor|dr|appt|appointment|"
+                 r"intake|court|sober \w+|shelter|hospital|dosing|methadone|suboxone|counsel\w*|\d{5}")
+_NEED_PHRASES = [
+    (re.compile(r"\b(?:how (?:do|can|will|would|should|am|do we|can we) (?:i|we)? ?(?:get|getting|go|gonna get)|"
+                r"(?:help|trouble|problems?) (?:getting|going)|(?:need|have|got|gotta|trying|tryna) (?:to )?get) (?:to|from) (?:(?:my|the|a|an|mi|la|el|al) )?(?:\w+ )?"
+                rf"(?:{_DESTINATIONS})\b|"
+                r"\bshuttles?\b|\bgas(?:olina)? ?(?:\$|money|cards?|vouchers?|help|para|to get)|"
+                r"\b(?:for|para|with|con|pay for|pagar) (?:la |the )?gas(?:olina)?\b|"
+                r"\bpick (?:me|us|him|her) up\b|\b(?:train|metro) (?:ticket|pass|fare)s?\b|"
+                r"\b(?:can'?t|cant|don'?t|dont|do not|no puedo) (?:drive|manejar)\b|"
+                r"\bcomo (?:llego|llegamos|le hago para llegar|puedo llegar|voy a llegar)\b|"
+                r"\bno tengo (?:como|en que) (?:llegar|ir(?:me)?)\b|\bsin (?:carro|coche|auto|ride|raite)\b"),
+     " ride "),
+    (re.compile(r"\b(?:liv\w*|sleep\w*|stay\w*|vivo|viviendo|vivimos|duermo|dormimos|durmiendo) (?:in|en|out of) "
+                r"(?:my|our|the|a|mi|nuestro|nuestra|el|la|un|una) (?:car|van|truck|tent|suv|carro|coche|camioneta|troca|carpa)\b|"
+                r"\bon the streets?\b|\b(?:got|get|getting|been|was|were|are|is|putting|put) (?:me |us |them )?put out\b|"
+                r"\bputting (?:me|us) out\b|\b(?:warming|cooling) (?:centers?|centres?|shelters?|stations?)\b|"
+                r"\bwhere (?:can|could|do) (?:i|we) (?:stay|sleep|crash)\b|\bsin casa\b|\bsin hogar\b|"
+                r"\bdonde (?:puedo|podemos|pueda) (?:dormir|quedarme|quedarnos|vivir)\b|\bno tengo (?:a )?donde ir\b|"
+                r"\b(?:hotel|motel) vouchers?\b"),
+     " shelter "),
 ]
 
 
@@ -99,7 +164,7 @@ _RECOVERY_HOME = re.compile(r"\b(?:sober\w*|sobri\w*|recovery|recuperacion|clean
 def keyword_text(text: str, fix_spelling: bool = True) -> str:
     """Normalised text with need look-alikes taken out (and misspelt need words fixed)."""
     fixed = spell_fixed(text) if fix_spelling else crisis.normalize(text)
-    for rx, repl in _NOT_A_NEED:
+    for rx, repl in _NOT_A_NEED + _NEED_PHRASES:
         fixed = rx.sub(repl, fixed)
     return re.sub(r"\s+", " ", fixed).strip()
 
@@ -151,6 +216,12 @@ def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
     # "not now" / "no por ahora": a no, even when the model took the time word for an answer.
     if NEGATED_TIME.fullmatch(norm) and model_intent not in ("deny", "crisis", "choose", "more", "menu", "reset"):
         return "deny"
+    if model_intent in ("help", "greet") and (_ABOUT_SIGNPOST.search(norm) or _WHERE_THEY_GOT_US.search(norm)):
+        return None
+    if _PREFERENCE.fullmatch(norm) and model_intent in INFORM_OVERRIDABLE:
+        return "inform"
+    if _ON_MEDICATION.fullmatch(norm) and model_intent in INFORM_OVERRIDABLE:
+        return "inform"
     fixed = keyword_text(text)
     need = parsing.need_from_keywords(keyword_text(text, fix_spelling=False))
     fixed_need = parsing.need_from_keywords(fixed)

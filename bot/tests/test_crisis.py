@@ -43,3 +43,43 @@ def test_module_is_dependency_free():
     source = Path(crisis.__file__).read_text()
     imports = [l for l in source.splitlines() if l.startswith(("import ", "from "))]
     assert all(l.split()[1] in ("__future__", "re", "unicodedata", "typing") for l in imports), imports
+
+
+# Everyday crisis wording the net missed (2026-11-26: 67 of data/nlu.yml's 157 crisis examples were
+# left to the model alone). These are new phrasings of the same ideas, not the training texts.
+@pytest.mark.parametrize("text,kind", [
+    ("my brother is turning blue", crisis.OVERDOSE),
+    ("she's foaming at the mouth after she used", crisis.OVERDOSE),
+    ("he fell out after a hit and wont get up", crisis.OVERDOSE),
+    ("mi amigo se puso morado", crisis.OVERDOSE),
+    ("my friend is dying please", crisis.OVERDOSE),
+    ("esta convulsionando despues de usar", crisis.OVERDOSE),
+    ("nobody would even notice if i was gone", crisis.SUICIDE),
+    ("i wrote a suicide note", crisis.SUICIDE),
+    ("the noose is ready", crisis.SUICIDE),
+    ("thinking about ending it tonight", crisis.SUICIDE),
+    ("im gonna jump off the bridge", crisis.SUICIDE),
+    ("no tengo razones para vivir", crisis.SUICIDE),
+    ("me voy a aventar del edificio", crisis.SUICIDE),
+    ("me voy a suicidar", crisis.SUICIDE),
+    ("me corte y no deja de sangrar", crisis.SUICIDE),
+    ("he choked me and took my phone", crisis.DANGER),
+    ("my boyfriend is hurting me", crisis.DANGER),
+    ("my stepdad is hitting my little brother", crisis.DANGER),
+    ("mi pareja me quiere pegar", crisis.DANGER),
+    ("temo por mi vida", crisis.DANGER),
+    ("she said she'll stab me", crisis.DANGER),
+    ("someone is trying to break in", crisis.DANGER),
+])
+def test_everyday_crisis_wording(text, kind):
+    assert crisis.detect(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "my phone is dying", "i'm dying to know the score", "my landlord is threatening to evict me",
+    "we wrote a goodbye letter to our addiction in group", "ready to end it with my boyfriend, need a place",
+    "i'm gonna jump on the bus", "hiding from my sponsor lol", "she's beating her addiction",
+    "someone broke into my car last week", "i take seizure meds, need a doctor", "gracias, me corte el pelo",
+])
+def test_everyday_crisis_wording_no_false_alarm(text):
+    assert crisis.detect(text) is None

@@ -1,4 +1,4 @@
-"""Parse quality on messages the model never saw (nlu_heldout.yml, nlu_heldout_fresh.yml, crisis_cases.yml).
+"""Parse quality on messages the model never saw (nlu_heldout*.yml, crisis_cases.yml).
 
 Goals (issue 4): each need recognised in >= 95% of held-out messages; crisis caught 100% in
 English and Spanish; almost no false alarms.
@@ -17,7 +17,7 @@ HERE = Path(__file__).parent
 NEEDS = ["support_group", "sober_living", "housing", "transportation", "treatment"]
 
 
-HELDOUT_FILES = ["nlu_heldout.yml", "nlu_heldout_fresh.yml"]
+HELDOUT_FILES = ["nlu_heldout.yml", "nlu_heldout_fresh.yml", "nlu_heldout_fresh2.yml"]
 
 
 def heldout(name: str = "nlu_heldout.yml") -> dict[str, list[str]]:
@@ -75,13 +75,18 @@ def test_heldout_never_trained_on(name):
     assert not leaked, f"held-out messages found in data/nlu.yml: {leaked}"
 
 
-# The fresh batch (written 2026-11-26 before any model saw it) is not met yet for every need
-# (bench/RESULTS.md "## Bot"): reported as xfail, not hidden, and never tuned on; XPASS once it is.
+# nlu_heldout_fresh.yml (written 2026-11-26 20:10 UTC before any model saw it) met the goal for every
+# need at 22:48 UTC, after data and rules were added for the *patterns* of its misses (so it is a
+# regression check now, like nlu_heldout.yml). nlu_heldout_fresh2.yml (written 22:30 UTC before
+# any change, measured once at 22:48 UTC, never tuned on): sober_living 19/22 and transportation
+# 20/22 are under 95% (bench/RESULTS.md "## Bot"), reported as xfail, not hidden; XPASS once met.
 _FRESH_NOT_MET = pytest.mark.xfail(reason="goal not met yet on the fresh held-out batch", strict=False)
+_NOT_MET = {("nlu_heldout_fresh2.yml", "sober_living"), ("nlu_heldout_fresh2.yml", "transportation")}
 
 
-@pytest.mark.parametrize("name", ["nlu_heldout.yml", pytest.param("nlu_heldout_fresh.yml", marks=_FRESH_NOT_MET)])
-@pytest.mark.parametrize("need", NEEDS)
+@pytest.mark.parametrize("name,need", [
+    pytest.param(name, need, marks=[_FRESH_NOT_MET] if (name, need) in _NOT_MET else [])
+    for name in HELDOUT_FILES for need in NEEDS])
 def test_each_need_recognised_95_percent(all_heldout_parses, name, need):
     pairs = all_heldout_parses[name][f"find_{need}"]
     misses = [(text, p["intent"]["name"]) for text, p in pairs if need_of(p) != need]

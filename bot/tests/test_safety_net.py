@@ -91,3 +91,120 @@ def test_rule_layer_mistakes_fixed(text, model, expected):
 ])
 def test_rule_layer_still_works(text, model, expected):
     assert rule_intent(text, model) == expected
+
+
+# Getting there is a ride, whatever the destination: phrasings without a transport keyword that the
+# model read as the destination's need (grouped CV errors, 2026-11-26 22:30 UTC). And having no home
+# in everyday words ("living in my van", "on the street", "put out") is housing.
+@pytest.mark.parametrize("text,model,expected", [
+    ("how do i get to meetings if i dont drive", "find_support_group", "find_transportation"),
+    ("how will i get to the clinic", "find_treatment", "find_transportation"),
+    ("help getting to my doctor tomorrow", "find_treatment", "find_transportation"),
+    ("free shuttle to detox?", "find_treatment", "find_transportation"),
+    ("need gas $ to get to group", "find_support_group", "find_transportation"),
+    ("dinero para gasolina para ir a la clinica", "find_treatment", "find_transportation"),
+    ("como llego a la junta sin carro", "find_support_group", "find_transportation"),
+    ("no tengo como llegar al tratamiento", "find_treatment", "find_transportation"),
+    ("can someone pick me up for my intake", "inform", "find_transportation"),
+    ("living in my car with my dog", "inform", "find_housing"),
+    ("we been sleeping in the van", "find_transportation", "find_housing"),
+    ("vivo en mi camioneta", "inform", "find_housing"),
+    ("im on the streets", "inform", "find_housing"),
+    ("me and my kids are out on the street", "out_of_scope", "find_housing"),
+    ("any warming centers open", "out_of_scope", "find_housing"),
+    ("where can i stay tonight", "out_of_scope", "find_housing"),
+    ("donde puedo dormir hoy", "out_of_scope", "find_housing"),
+    ("no tengo a donde ir", "find_transportation", "find_housing"),
+    ("got put out by my landlord", "goodbye", None),           # never overrides goodbye...
+    ("got put out last night", "out_of_scope", "find_housing"),
+])
+def test_getting_there_and_no_home_phrasings(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+# What those phrasings must not turn into a ride or a bed.
+@pytest.mark.parametrize("text,model,expected", [
+    ("how do i get into detox", "find_treatment", None),          # admission, not a ride
+    ("how do i get on suboxone", "find_treatment", None),
+    ("how do i get to the next step", "help", None),
+    ("sober living near the bus station", "find_sober_living", None),
+    ("my car is fine, need a meeting", "find_support_group", None),
+    ("i'm on the list for the shelter", "find_housing", None),
+])
+def test_getting_there_and_no_home_not_overreaching(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+# A short "no <thing>" / "que (no) sea ..." names a preference (inform), not a no (grouped CV errors
+# 2026-11-26: "no pets", "no stairs", "no curfew please", "que no sea religioso" read as deny);
+# "i take methadone" / "tomo suboxone" says what they are on, not that they want treatment.
+@pytest.mark.parametrize("text,model,expected", [
+    ("no pets", "deny", "inform"),
+    ("no stairs please", "deny", "inform"),
+    ("no drug testing", "deny", "inform"),
+    ("no curfew pls", "deny", "inform"),
+    ("sin mascotas", "deny", "inform"),
+    ("que no sea religioso", "deny", "inform"),
+    ("que sea cristiano", "deny", "inform"),
+    ("que acepte perros", "deny", "inform"),
+    ("bilingual", "deny", "inform"),
+    ("i take methadone", "find_treatment", "inform"),
+    ("on suboxone", "find_treatment", "inform"),
+    ("tomo suboxone", "find_treatment", "inform"),
+    ("estoy en el programa de metadona", "find_treatment", "inform"),
+])
+def test_short_preferences_are_inform(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("no thanks", "deny", None),
+    ("no need", "deny", None),
+    ("no problem", "thanks", None),
+    ("no way", "deny", None),
+    ("no se", "help", None),
+    ("i want to get on methadone", "find_treatment", None),     # a request for treatment
+    ("need suboxone today", "find_treatment", None),
+    ("i take methadone and need a sober house", "find_sober_living", None),
+    ("que sea rapido por favor", "help", None),                # not a preference of a place
+])
+def test_short_preferences_not_overreaching(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+# A question about Signpost itself stays help even when it names a need word or a preference
+# (grouped CV errors 2026-11-26: "r u a counselor" -> find_treatment, "can i text in spanish" ->
+# inform); a recipe is not a prescription ("receta de enchiladas" -> find_treatment).
+@pytest.mark.parametrize("text,model,expected", [
+    ("r u a counselor", "help", None),
+    ("who answers this, a counselor?", "help", None),
+    ("do i talk to a real counselor here", "help", None),
+    ("can i text in spanish", "help", None),
+    ("hablas español?", "help", None),
+    ("do you tell my insurance", "help", None),
+    ("is this a shelter hotline", "help", None),
+    ("receta de enchiladas", "out_of_scope", None),
+])
+def test_questions_about_signpost_stay_help(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("can you find me a counselor", "help", "find_treatment"),   # a request, not a question about us
+    ("need a shelter tonight", "help", "find_housing"),
+    ("receta de suboxone", "inform", "find_treatment"),
+    ("in spanish", "deny", "inform"),
+])
+def test_questions_about_signpost_not_overreaching(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("i need to get to the clinic by 9", "find_treatment", "find_transportation"),   # getting there
+    ("gotta get to my meeting and my car died", "find_support_group", "find_transportation"),
+    ("hi i got this number from my counselor", "greet", None),    # how they found us, not a request
+    ("mi consejero me dio este numero", "help", None),
+    ("i need to get into the clinic", "find_treatment", None),
+])
+def test_getting_there_and_where_they_got_the_number(text, model, expected):
+    assert rule_intent(text, model) == expected

@@ -1,0 +1,15 @@
+"""bench/bench_bot.py keeps the hand-written dated subsections of RESULTS.md's "## Bot" section."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import bench_bot  # noqa: E402
+
+
+def test_dated_subsections_kept_generated_ones_not():
+    text = ("# R\n\n## Search\n\n### Other (x)\n\nz\n\n## Bot\n\nintro\n\n### NLU pipelines\n\ntable\n\n"
+            "### NLU: data (2026-11-26, 20:56 UTC)\n\nbefore/after\n\n### Serving\n\nlatency\n\n## Next\n\nq\n")
+    kept = bench_bot._kept_subsections(text)
+    assert kept == ["### NLU: data (2026-11-26, 20:56 UTC)", "", "before/after", ""]
