@@ -102,7 +102,7 @@ def measure_core(url: str, queries, warmup: int = 100):
 def measure_floor(path: Path, boxes) -> tuple[list[float], list[float], list[int]]:
     """The raw R*Tree query of the same boxes: ids only, no join, no filter, no distance."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    db._sqlite_pragmas(conn, None)  # the app's connection settings (memory map, page cache), for a fair floor
+    db.sqlite_pragmas(conn, None)  # the app's connection settings (memory map, page cache), for a fair floor
     sql = "SELECT id FROM search_rtree WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?"
     # The tree counts whole 1e-7 degrees (migration 0006): the same widened bounds as the core search.
     boxes = [[(math.floor(a * E7) - 1, math.ceil(b * E7) + 1, math.floor(c * E7) - 1, math.ceil(d * E7) + 1)
@@ -136,7 +136,7 @@ WHERE d <= :radius ORDER BY d, id LIMIT :limit
 def measure_full_scan(path: Path, queries) -> tuple[list[float], list[list[int]]]:
     """The naive way: every row's great-circle distance (in SQL), filtered and sorted."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    db._sqlite_pragmas(conn, None)
+    db.sqlite_pragmas(conn, None)
     times, results = [], []
     for q in queries:
         params = {"earth_radius": geo.EARTH_RADIUS, "lat": q.lat, "lon": q.lon, "category": q.category,

@@ -14,7 +14,6 @@ spot from the tables, so an old database answers the same, only slower, until it
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import namedtuple
 from functools import lru_cache
 
@@ -22,7 +21,8 @@ import orjson
 
 from directory import schedules as sched
 from directory.models import Address
-from directory.search import as_date, as_datetime, as_time, fetch_rows, in_clause, slots_of
+
+from directory.search import as_date, as_datetime, as_time, fetch_rows, in_clause, slot_of_row, slots_of
 from directory.vocab import language_code
 
 CARD_VERSION = 1
@@ -86,14 +86,20 @@ _Listing = namedtuple("_Listing", "sal_id service_id name organization category 
                                   "capacity_unit capacity_updated_at capacity_updated_by assured_date location_id "
                                   "location_name location_type location_url timezone")
 _AddressRow = namedtuple("_AddressRow", "location_id address_1 address_2 city state_province postal_code address_type")
-_PhoneRow = namedtuple("_PhoneRow", "owner owner_id number extension type")
+_PhoneRow = namedtuple("_PhoneRow", "owner number extension type")  # owner: 's' or 'l' + the service or location id
 _LanguageRow = namedtuple("_LanguageRow", "service_id code name")
 
 
-def _by(rows, key) -> dict:
+def _by(rows, key_index: int) -> dict:
+    """Rows grouped by one of their fields (an index, not a function: this runs millions of times on an import)."""
     out: dict = {}
     for r in rows:
-        out.setdefault(key(r), []).append(r)
+        key = r[key_index]
+        group = out.get(key)
+        if group is None:
+            out[key] = [r]
+        else:
+            group.append(r)
     return out
 
 
@@ -116,16 +122,15 @@ def build_cards(bind, sal_ids, read: dict | None = None) -> dict[str, dict]:
     loc_marks, loc_params = in_clause("loc", location_ids)
     addresses = _by(map(_AddressRow._make, fetch_rows(
         bind, "SELECT location_id, address_1, address_2, city, state_province, postal_code, address_type "
-              f"FROM address WHERE location_id IN ({loc_marks})", loc_params)), lambda a: a.location_id)
+              f"FROM address WHERE location_id IN ({loc_marks})", loc_params)), 0)
     phones = _by(map(_PhoneRow._make, fetch_rows(  # the service's phones first, then the location's
-        bind, "SELECT 's', service_id, number, extension, type FROM phone "
+        bind, "SELECT 's' || service_id, number, extension, type FROM phone "
               f"WHERE service_id IN ({svc_marks}) UNION ALL "
-              f"SELECT 'l', location_id, number, extension, type FROM phone WHERE location_id IN ({loc_marks})",
-        {**svc_params, **loc_params})), lambda p: (p.owner, p.owner_id))
+              f"SELECT 'l' || location_id, number, extension, type FROM phone WHERE location_id IN ({loc_marks})",
+        {**svc_params, **loc_params})), 0)
     languages = _by(map(_LanguageRow._make, fetch_rows(
-        bind, f"SELECT service_id, code, name FROM language WHERE service_id IN ({svc_marks})", svc_params)),
-        lambda l: l.service_id)
-    slots = slots_of(bind, [(r.sal_id, r.service_id, r.timezone) for r in listings.values()])
+        bind, f"SELECT service_id, code, name FROM language WHERE service_id IN ({svc_marks})", svc_params)), 0)
+    slots = slots_of(bind, [(r.sal_id, r.service_id, r.timezone) for r in listings.values()], _slot_text_of_row)
     attrs = attribute_codes(bind, service_ids + location_ids)
     if read is not None:
         read.update(attributes=attrs, languages=languages)
@@ -139,21 +144,22 @@ def build_cards(bind, sal_ids, read: dict | None = None) -> dict[str, dict]:
             "organization": r.organization,
             "category": r.category,
             "address": first_address(addresses.get(r.location_id)),
-            "phone": first_phone(phones.get(("s", r.service_id), []) + phones.get(("l", r.location_id), [])),
-            "capacity": capacity(r._replace(capacity_updated_at=as_datetime(r.capacity_updated_at))),
+            "phone": first_phone(phones.get("s" + r.service_id, []) + phones.get("l" + r.location_id, [])),
+            "capacity": None if r.capacity_available is None and r.capacity_maximum is None else
+            capacity(r._replace(capacity_updated_at=as_datetime(r.capacity_updated_at))),
             "attributes": sorted(set(attrs.get(r.service_id, []) + attrs.get(r.location_id, []))),
             "languages": language_codes(languages.get(r.service_id, [])),
             "last_verified": iso(as_date(r.assured_date)),
             "location_name": r.location_name,
             "online_url": r.location_url if r.location_type == "virtual" else None,
             "timezone": r.timezone,
-            "slots": [_slot_text(s) for s in slots.get(r.sal_id, (None, []))[1]],
+            "slots": list(slots.get(r.sal_id, (None, []))[1]),
         }
     return cards
 
 
 def dumps(card: dict) -> str:
-    return json.dumps(card, separators=(",", ":"), sort_keys=True)
+    return orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _slot_text(slot: sched.Slot) -> str:
@@ -163,6 +169,12 @@ def _slot_text(slot: sched.Slot) -> str:
 
 
 @lru_cache(maxsize=4096)  # a few hundred schedule shapes recur across a whole directory
+def _slot_text_of_row(byday, opens_at, closes_at, valid_from, valid_to) -> str:
+    """_slot_text of a schedule row as fetch_rows gives it (search.slots_of's make_slot)."""
+    return _slot_text(slot_of_row(byday, opens_at, closes_at, valid_from, valid_to))
+
+
+@lru_cache(maxsize=4096)
 def _slots(texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
     out = []
     for text in texts:

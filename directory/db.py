@@ -34,7 +34,8 @@ def default_url() -> str:
     return f"sqlite:///{instance / 'signpost.db'}"
 
 
-def _sqlite_pragmas(dbapi_conn, _record):
+def sqlite_pragmas(dbapi_conn, _record):
+    """Every SQLite connection's settings (run again when an import hands back a connection it changed)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
@@ -51,7 +52,7 @@ def make_engine(url: str) -> Engine:
     # hide_parameters: an error message must not carry a phone number or a text into the logs (GUIDE §5).
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
     return engine

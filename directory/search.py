@@ -416,8 +416,15 @@ def load_slots(bind, sal_ids) -> dict[str, tuple[str | None, list[sched.Slot]]]:
 _parse_byday = lru_cache(maxsize=1024)(sched.parse_byday)  # a few patterns ("MO,TU,WE,TH,FR") recur all the time
 
 
-def slots_of(bind, sal_rows) -> dict[str, tuple[str | None, list[sched.Slot]]]:
-    """load_slots for (service_at_location id, service id, time zone) rows the caller already has."""
+def slot_of_row(byday, opens_at, closes_at, valid_from, valid_to) -> sched.Slot:
+    """A schedule row's Slot (the columns as fetch_rows gives them)."""
+    return sched.Slot(_parse_byday(byday), as_time(opens_at), as_time(closes_at), as_date(valid_from),
+                      as_date(valid_to))
+
+
+def slots_of(bind, sal_rows, make_slot=slot_of_row) -> dict[str, tuple[str | None, list]]:
+    """load_slots for (service_at_location id, service id, time zone) rows the caller already has.
+    `make_slot(byday, opens_at, closes_at, valid_from, valid_to)` makes each slot (default: a Slot)."""
     if not sal_rows:
         return {}
     sal_marks, params = in_clause("sal", [r[0] for r in sal_rows])
@@ -432,8 +439,7 @@ def slots_of(bind, sal_rows) -> dict[str, tuple[str | None, list[sched.Slot]]]:
             {**params, **service_params}):
         if sal_id and not own:
             continue
-        slot = sched.Slot(_parse_byday(byday), as_time(opens_at), as_time(closes_at),
-                          as_date(valid_from), as_date(valid_to))
+        slot = make_slot(byday, opens_at, closes_at, valid_from, valid_to)
         if sal_id:
             by_sal.setdefault(sal_id, []).append(slot)
         else:

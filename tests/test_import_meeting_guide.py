@@ -177,3 +177,22 @@ def test_cli_imports_a_feed_url(runner, feed_server):
     assert row("SELECT name FROM organization WHERE id = 'mg-kc:feed'")["name"] == "Kansas City AA"
     missing = runner.invoke(args=["directory", "import-meetings", f"{feed_server}/nope.json"])
     assert missing.exit_code == 1 and "could not be fetched" in missing.output
+
+
+def test_a_reimport_that_deletes_works_with_the_indexes_suspended(db_url, shared_data, tmp_path, monkeypatch):
+    """Past BULK_INDEX_ROWS the Loader drops the secondary indexes; removing a feed's old rows finds
+    them by those columns, so the indexes are built again first and nothing is lost."""
+    from directory.importers import base
+    monkeypatch.setattr(base, "BULK_INDEX_ROWS", 5)
+    indexes = rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+    feed = json.loads((shared_data / "meeting-guide" / "kc.json").read_text())
+    path = tmp_path / "kc.json"
+    path.write_text(json.dumps(feed))
+    import_feed(path)
+    after_first = counts()
+    removed = feed.pop()
+    path.write_text(json.dumps(feed))
+    again = import_feed(path)
+    assert again.removed["service"] == 1 and counts()["service"] == after_first["service"] - 1
+    assert row("SELECT id FROM service WHERE id = :i", i=f"mg-kc:{removed['slug']}") is None
+    assert rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name") == indexes

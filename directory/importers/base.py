@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import OperationalError
 
 from directory import models
 from directory.vocabulary import ensure_vocabulary
 
 BATCH_SIZE = 2000
+# Rows of one table in one import beyond which SQLite's secondary indexes are dropped and built
+# again once, sorted, at the end: a row inserted into a dozen indexes keyed by random UUIDs
+# touches pages all over the file, and a million of them made most of a big import's write time.
+BULK_INDEX_ROWS = 50_000
+# Input this size or more is a big import (Loader's `big`): about 40,000 listings of HSDS CSV.
+BIG_IMPORT_BYTES = 50 * 1024 ** 2
 _MISSING = object()
 # SQLite page cache while importing (KiB, negative = size): random-UUID keys touch index pages
 # all over the file, and the 2 MB default makes a million-row import wait on the disk.
@@ -227,7 +234,9 @@ class Loader:
     count how many ids were new (one indexed IN lookup per batch, for the summary). `preserve`
     names columns an update leaves alone (e.g. bed counts kept by peer workers). An importer that
     checks every reference itself (`checks_references`) lets SQLite skip its own foreign key
-    checks, a third of the insert time.
+    checks, a third of the insert time. On SQLite, a table past BULK_INDEX_ROWS suspends the
+    secondary indexes until `finish`, and `big` (the caller knows the input is large) writes
+    through a rollback journal when nothing else has the file open (`_before_first_write`).
     """
 
     ORDER = ("taxonomy_term", "organization", "location", "service", "service_at_location", "address",
@@ -235,7 +244,7 @@ class Loader:
 
     def __init__(self, session, report: Report, batch_size: int = BATCH_SIZE,
                  track_new=("organization", "service"), preserve: dict[str, set[str]] | None = None,
-                 checks_references: bool = False):
+                 checks_references: bool = False, big: bool = False):
         self.session = session
         self.preserve = preserve or {}  # table -> columns set on insert only (ours, not the source's)
         self.report = report
@@ -247,13 +256,15 @@ class Loader:
         self._statements = {}
         connection = session.connection()
         if connection.dialect.name == "sqlite":
-            if checks_references:
-                _foreign_keys_off_for_this_transaction(connection)
+            _usual_settings_at_checkin(connection)
+            _before_first_write(connection, foreign_keys_off=checks_references, alone_in_file=big)
             connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         ensure_vocabulary(session)
         session.flush()
         self.cursor = connection.connection.dbapi_connection.cursor()
         self.placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.suspended_indexes: list[str] = []  # CREATE INDEX statements to run again (bulk mode)
 
     def add(self, table: str, row: dict) -> None:
         """Queue one row (a later row with the same id replaces an earlier one in the batch)."""
@@ -296,6 +307,30 @@ class Loader:
         # would cost more than the insert itself at a million rows.
         self.cursor.executemany(sql, params)
         self.report.written[table] += len(params)
+        if self.sqlite and not self.suspended_indexes and self.report.written[table] >= BULK_INDEX_ROWS:
+            self.suspend_indexes()
+
+    def suspend_indexes(self) -> None:
+        """SQLite, big imports: drop the import tables' secondary indexes for the rest of this
+        transaction (`restore_indexes` builds them again; a rollback brings them back as they were).
+        Primary keys and unique indexes stay: upserts and id lookups need them."""
+        tables = ", ".join(f"'{t}'" for t in self.ORDER)
+        saved = [(name, sql) for name, sql in self.cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name")]
+        for name, _sql in saved:
+            self.cursor.execute(f'DROP INDEX "{name}"')
+        self.suspended_indexes = [sql for _name, sql in saved]
+
+    def restore_indexes(self, progress: bool = False) -> None:
+        """Build the indexes `suspend_indexes` dropped (before anything reads by those columns)."""
+        saved, self.suspended_indexes = self.suspended_indexes, []
+        if not saved:
+            return
+        with progress_bar(progress, total=len(saved), desc="table indexes", unit="index") as bar:
+            for sql in saved:
+                self.cursor.execute(sql)
+                bar.update(1)
 
     def _upsert(self, table: str):
         """INSERT ... ON CONFLICT (id) DO UPDATE for this dialect, compiled once: (sql, columns, bind processors)."""
@@ -323,6 +358,7 @@ class Loader:
     def delete_where_in(self, table: str, column: str, ids) -> int:
         """Delete rows of `table` whose `column` is one of `ids` (children being replaced)."""
         self.flush_through(table)
+        self.restore_indexes()  # finding the rows by `column` needs its index
         t = self.tables[table]
         ids = list(ids)
         removed = 0
@@ -341,31 +377,55 @@ class Loader:
         return found
 
 
-_FK_RESTORE_LISTENING = set()
+_RESTORE_LISTENING = set()
 
 
-def _foreign_keys_off_for_this_transaction(connection) -> None:
-    """SQLite: skip foreign key checks while an importer that checks every reference itself writes.
+def _before_first_write(connection, *, foreign_keys_off: bool, alone_in_file: bool) -> None:
+    """SQLite settings that only take effect before the import's transaction first writes (the
+    usual case: the Loader is made first); the pool puts the connection's usual settings back
+    when it is returned (db.sqlite_pragmas).
 
-    PRAGMA foreign_keys only takes effect outside a transaction, so this works when the import's
-    transaction has not written yet (the usual case: the Loader is made first), and the pool turns
-    the checks back on when the connection is returned. Cascading deletes need the checks on, so
-    only importers that never delete use this.
+    foreign_keys_off: skip foreign key checks, for an importer that checks every reference itself.
+    Cascading deletes need the checks on, so only importers that never delete use this.
+
+    alone_in_file: a big import. When no other connection has the file open, write it with a
+    rollback journal instead of the WAL: pages the cache spills go straight to the database
+    file instead of piling up in the WAL (a million-listing import re-spills the same pages
+    again and again, reads them back through the WAL index, then copies the whole WAL at the
+    checkpoint): a quarter of a million-listing import's time. It holds the file exclusively until the
+    commit, as a migration would. With any other connection open (a running web app) SQLite
+    refuses the switch at once and the import runs in the WAL as usual. Reads do not go through
+    the memory map meanwhile: the pages touched would count as the importer's own memory.
     """
-    from sqlalchemy import event
     dbapi = connection.connection.dbapi_connection
     if getattr(dbapi, "in_transaction", True):
         return
-    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-    connection.connection.info["signpost_fk_off"] = True
+    if foreign_keys_off:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    if alone_in_file:
+        connection.exec_driver_sql("PRAGMA mmap_size = 0")
+        connection.exec_driver_sql("PRAGMA busy_timeout = 0")  # someone else is there: don't wait, use the WAL
+        try:
+            connection.exec_driver_sql("PRAGMA journal_mode = TRUNCATE")
+        except OperationalError:  # "database is locked": another connection has the file open
+            pass
+        connection.exec_driver_sql("PRAGMA busy_timeout = 10000")
+
+
+def _usual_settings_at_checkin(connection) -> None:
+    """Have the pool put back this connection's usual settings (WAL, foreign keys, memory map,
+    page cache: db.sqlite_pragmas) when the import's session returns it."""
+    connection.connection.info["signpost_restore"] = True
     pool = connection.engine.pool
-    if id(pool) not in _FK_RESTORE_LISTENING:
-        _FK_RESTORE_LISTENING.add(id(pool))
+    if id(pool) not in _RESTORE_LISTENING:
+        from sqlalchemy import event
+        from directory.db import sqlite_pragmas
+        _RESTORE_LISTENING.add(id(pool))
 
         @event.listens_for(pool, "checkin")
         def _restore(dbapi_connection, record):
-            if record is not None and record.info.pop("signpost_fk_off", False):
-                dbapi_connection.execute("PRAGMA foreign_keys = ON")
+            if record is not None and record.info.pop("signpost_restore", False):
+                sqlite_pragmas(dbapi_connection, record)
 
 
 def progress_bar(enabled: bool, **kwargs):
@@ -377,6 +437,7 @@ def finish(loader: Loader, progress: bool = False) -> Report:
     """Flush what is left and rebuild the search entries of every touched service."""
     from directory import index
     loader.flush()
+    loader.restore_indexes(progress)  # the search entries are read through them
     report = loader.report
     ids = list(dict.fromkeys(report.service_ids))
     report.service_ids = ids
@@ -393,6 +454,4 @@ def finish(loader: Loader, progress: bool = False) -> Report:
             index.rebuild_rtree(loader.session, triggers)
             bar.update(1)
     report.search_entries = written
-    if loader.session.get_bind().dialect.name == "sqlite":
-        loader.session.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # back to the default
     return report

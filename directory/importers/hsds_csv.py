@@ -46,6 +46,7 @@ import os
 import sys
 from pathlib import Path
 
+from directory.importers import base
 from directory.importers.base import ImportFailed, Report, finish, progress_bar, text
 from directory.importers.hsds_tables import HsdsWriter
 
@@ -146,8 +147,8 @@ def import_folder(session, folder, *, progress: bool = False) -> Report:
     if "service" not in paths and "organization" not in paths:
         raise ImportFailed(str(folder), "has no services.csv or organizations.csv: is it an HSDS 3.0 datapackage?")
     report = Report(source=f"{folder} (HSDS 3.0 CSV)")
-    writer = HsdsWriter(session, report)
     total = sum(os.path.getsize(p) for p in paths.values())
+    writer = HsdsWriter(session, report, big=total >= base.BIG_IMPORT_BYTES)
     with progress_bar(progress, total=total, desc="HSDS CSV", unit="B", unit_scale=True) as bar:
         if "address" in paths:  # ZIPs first: they place and time-zone locations as those are written
             for _where, row in read_rows(paths["address"], required=REQUIRED_COLUMNS["address"]):

@@ -66,10 +66,10 @@ PRESERVE_ON_UPDATE = {"service": {"category", "capacity_available", "capacity_ma
 class HsdsWriter:
     """Takes HSDS 3.0 rows table by table (parents before children) and writes ours through a Loader."""
 
-    def __init__(self, session, report: Report, pending_limit: int | None = 1000):
+    def __init__(self, session, report: Report, pending_limit: int | None = 1000, big: bool = False):
         self.session = session
         self.report = report
-        self.loader = Loader(session, report, preserve=PRESERVE_ON_UPDATE, checks_references=True)
+        self.loader = Loader(session, report, preserve=PRESERVE_ON_UPDATE, checks_references=True, big=big)
         self.pending_limit = pending_limit
         self.known: dict[str, set[str]] = defaultdict(set)  # ids written by this import
         self.in_db: dict[str, set[str]] = defaultdict(set)
