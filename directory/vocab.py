@@ -5,6 +5,8 @@ one bit. Append new codes at the end: the bit positions are stored in the databa
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 CATEGORIES: dict[str, str] = {
     "support_group": "Support groups and meetings",
     "sober_living": "Sober living and recovery residences",
@@ -75,6 +77,13 @@ def language_mask(codes) -> int:
     return mask
 
 
+_THREE_LETTER = {"eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "zho": "zh", "chi": "zh",
+                 "vie": "vi", "kor": "ko", "tgl": "tl", "rus": "ru", "ara": "ar", "fas": "fa",
+                 "per": "fa", "pol": "pl", "por": "pt", "hat": "ht", "hye": "hy", "jpn": "ja",
+                 "deu": "de", "ger": "de", "ita": "it", "hin": "hi", "ase": "asl"}
+
+
+@lru_cache(maxsize=2048)  # a few spellings recur across a whole import
 def language_code(value: str) -> str | None:
     """'Spanish', 'es', 'ES', 'spa' -> 'es'; unknown -> None."""
     v = (value or "").strip().lower()
@@ -82,8 +91,4 @@ def language_code(value: str) -> str | None:
         return v
     if v in LANGUAGE_BY_NAME:
         return LANGUAGE_BY_NAME[v]
-    three = {"eng": "en", "spa": "es", "fra": "fr", "fre": "fr", "zho": "zh", "chi": "zh",
-             "vie": "vi", "kor": "ko", "tgl": "tl", "rus": "ru", "ara": "ar", "fas": "fa",
-             "per": "fa", "pol": "pl", "por": "pt", "hat": "ht", "hye": "hy", "jpn": "ja",
-             "deu": "de", "ger": "de", "ita": "it", "hin": "hi", "ase": "asl"}
-    return three.get(v)
+    return _THREE_LETTER.get(v)

@@ -14,6 +14,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, delete, select
@@ -290,11 +291,16 @@ class Loader:
         # Defaults once per batch (a callable one, like utcnow, gives the batch one value).
         pairs = [(name, default(None) if callable(default) else default) for name, default, _p in spec]
         converters = [(i, proc) for i, (_n, _d, proc) in enumerate(spec) if proc is not None]
-        params = [[row.get(name, default) for name, default in pairs] for row in rows.values()]
-        for values in params:
-            for i, proc in converters:
-                if values[i] is not None:
-                    values[i] = proc(values[i])
+        defaults = dict(pairs)
+        values_of = itemgetter(*defaults) if len(defaults) > 1 else lambda r: (r[pairs[0][0]],)
+        # {**defaults, **row} then one itemgetter: a third of the cost of a .get() per column.
+        params = [values_of({**defaults, **row}) for row in rows.values()]
+        if converters:  # dates and times to the dialect's form
+            params = [list(values) for values in params]
+            for values in params:
+                for i, proc in converters:
+                    if values[i] is not None:
+                        values[i] = proc(values[i])
         if not positional:  # e.g. psycopg: %(name)s
             names = [name for name, _d in pairs]
             params = [dict(zip(names, p)) for p in params]
