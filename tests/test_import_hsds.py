@@ -309,12 +309,10 @@ def _journal_mode() -> str:
         return conn.exec_driver_sql("PRAGMA journal_mode").scalar()
 
 
-@pytest.mark.parametrize("fail", [False, True])
-def test_a_big_import_alone_writes_through_a_rollback_journal(db_url, tmp_path, monkeypatch, fail):
-    """A big import with the file to itself writes with a rollback journal, and the connection goes
-    back to the WAL (and its usual settings) afterwards, whether the import worked or not."""
+def _journal_spy(monkeypatch) -> list[str]:
+    """The journal mode each HSDS CSV import writes with (read just before its search entries)."""
     from directory.importers import base, hsds_csv
-    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 1)
+    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 1)  # every package counts as big
     seen = []
     finish = hsds_csv.finish
 
@@ -322,40 +320,61 @@ def test_a_big_import_alone_writes_through_a_rollback_journal(db_url, tmp_path, 
         seen.append(loader.session.connection().exec_driver_sql("PRAGMA journal_mode").scalar())
         return finish(loader, progress)
     monkeypatch.setattr(hsds_csv, "finish", spy)
+    return seen
+
+
+def _usual_settings() -> list:
+    with db.engine().connect() as conn:  # the pooled connection the import used
+        return [conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "foreign_keys")]
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_big_first_load_alone_writes_through_a_rollback_journal(empty_db_url, tmp_path, monkeypatch, fail):
+    """A big import into an empty directory, with the file to itself, writes with a rollback
+    journal; the connection goes back to the WAL and its usual settings afterwards, whether the
+    import worked or not."""
+    seen = _journal_spy(monkeypatch)
+    db.configure(empty_db_url)
     write_package(tmp_path / "pkg", 40)
-    before = counts()
     db.engine().dispose()  # no other connection open
     if fail:
         _edit_csv(tmp_path / "pkg" / "service_at_locations.csv", _set("location_id", "nowhere"))
         with pytest.raises(ImportFailed, match="service_at_locations.csv, row 2"):
             run_import(tmp_path / "pkg")
-        assert counts() == before
+        assert counts()["service"] == 0
     else:
         run_import(tmp_path / "pkg")
-        assert seen == ["truncate"] and counts()["service"] == before["service"] + 40
-    with db.engine().connect() as conn:  # the pooled connection the import used, as usual again
-        settings = [conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "foreign_keys")]
-    assert settings == ["wal", 1]
-    assert not list(tmp_path.glob("signpost.db-journal")) or (tmp_path / "signpost.db-journal").stat().st_size == 0
+        assert seen == ["truncate"] and counts()["service"] == 40
+    assert _usual_settings() == ["wal", 1]
+    assert not (tmp_path / "empty.db-journal").exists() or (tmp_path / "empty.db-journal").stat().st_size == 0
 
 
-def test_a_big_import_beside_an_open_connection_stays_in_the_wal(db_url, tmp_path, monkeypatch):
+def test_a_big_import_into_a_directory_in_use_stays_in_the_wal(db_url, tmp_path, monkeypatch):
+    """Listings already there (something may be serving them): the usual WAL, no exclusive hold."""
+    seen = _journal_spy(monkeypatch)
+    write_package(tmp_path / "pkg", 40)
+    db.engine().dispose()
+    report = run_import(tmp_path / "pkg")
+    assert seen == ["wal"] and report.new["service"] == 40 and _usual_settings() == ["wal", 1]
+
+
+def test_a_big_first_load_beside_an_open_connection_stays_in_the_wal(empty_db_url, tmp_path, monkeypatch):
     """Another connection has the file open (a running web app): SQLite refuses the switch at
     once, and the import runs in the WAL without waiting."""
     import sqlite3
     import time
-    from directory.importers import base
-    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 1)
+    seen = _journal_spy(monkeypatch)
+    db.configure(empty_db_url)
     write_package(tmp_path / "pkg", 40)
     db.engine().dispose()
-    other = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    other = sqlite3.connect(empty_db_url.removeprefix("sqlite:///"))
     try:
-        assert other.execute("SELECT count(*) FROM service").fetchone()[0] > 0
+        assert other.execute("SELECT count(*) FROM service").fetchone()[0] == 0
         started = time.monotonic()
         report = run_import(tmp_path / "pkg")
         assert time.monotonic() - started < 8  # no busy wait (the usual timeout is 10 s)
-        assert report.new["service"] == 40
-        assert other.execute("SELECT count(*) FROM service WHERE name LIKE 'Generated%'").fetchone()[0] == 40
+        assert seen == ["wal"] and report.new["service"] == 40
+        assert other.execute("SELECT count(*) FROM service").fetchone()[0] == 40
     finally:
         other.close()
-    assert _journal_mode() == "wal"
+    assert _usual_settings() == ["wal", 1]

@@ -236,8 +236,8 @@ class Loader:
     names columns an update leaves alone (e.g. bed counts kept by peer workers). An importer that
     checks every reference itself (`checks_references`) lets SQLite skip its own foreign key
     checks, a third of the insert time. On SQLite, a table past BULK_INDEX_ROWS suspends the
-    secondary indexes until `finish`, and `big` (the caller knows the input is large) writes
-    through a rollback journal when nothing else has the file open (`_before_first_write`).
+    secondary indexes until `finish`, and `big` (the caller knows the input is large) writes a
+    first load through a rollback journal when nothing else has the file open (`_before_first_write`).
     """
 
     ORDER = ("taxonomy_term", "organization", "location", "service", "service_at_location", "address",
@@ -258,7 +258,7 @@ class Loader:
         connection = session.connection()
         if connection.dialect.name == "sqlite":
             _usual_settings_at_checkin(connection)
-            _before_first_write(connection, foreign_keys_off=checks_references, alone_in_file=big)
+            _before_first_write(connection, foreign_keys_off=checks_references, first_load=big)
             connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         ensure_vocabulary(session)
         session.flush()
@@ -386,7 +386,7 @@ class Loader:
 _RESTORE_LISTENING = set()
 
 
-def _before_first_write(connection, *, foreign_keys_off: bool, alone_in_file: bool) -> None:
+def _before_first_write(connection, *, foreign_keys_off: bool, first_load: bool) -> None:
     """SQLite settings that only take effect before the import's transaction first writes (the
     usual case: the Loader is made first); the pool puts the connection's usual settings back
     when it is returned (db.sqlite_pragmas).
@@ -394,21 +394,23 @@ def _before_first_write(connection, *, foreign_keys_off: bool, alone_in_file: bo
     foreign_keys_off: skip foreign key checks, for an importer that checks every reference itself.
     Cascading deletes need the checks on, so only importers that never delete use this.
 
-    alone_in_file: a big import. When no other connection has the file open, write it with a
-    rollback journal instead of the WAL: pages the cache spills go straight to the database
-    file instead of piling up in the WAL (a million-listing import re-spills the same pages
-    again and again, reads them back through the WAL index, then copies the whole WAL at the
-    checkpoint): a quarter of a million-listing import's time. It holds the file exclusively until the
-    commit, as a migration would. With any other connection open (a running web app) SQLite
-    refuses the switch at once and the import runs in the WAL as usual. Reads do not go through
-    the memory map meanwhile: the pages touched would count as the importer's own memory.
+    first_load: a big import. Into a directory with no listings yet, and with no other
+    connection on the file, it writes through a rollback journal instead of the WAL: pages the
+    cache spills go straight to the database file instead of piling up in the WAL (a
+    million-listing import re-spills the same pages again and again, reads them back through
+    the WAL index, then copies the whole WAL at the checkpoint): a quarter of such an import's
+    time. It holds the file exclusively until the commit, as a migration would, which is why it
+    is kept to a first load (there is nothing to serve yet). With listings already there, or
+    any other connection open (a running web app), the import runs in the WAL as usual: SQLite
+    refuses the switch at once. Reads skip the memory map meanwhile: the pages touched would
+    count as the importer's own memory.
     """
     dbapi = connection.connection.dbapi_connection
     if getattr(dbapi, "in_transaction", True):
         return
     if foreign_keys_off:
         connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-    if alone_in_file:
+    if first_load and connection.exec_driver_sql("SELECT 1 FROM service LIMIT 1").first() is None:
         connection.exec_driver_sql("PRAGMA mmap_size = 0")
         connection.exec_driver_sql("PRAGMA busy_timeout = 0")  # someone else is there: don't wait, use the WAL
         try:
