@@ -82,7 +82,13 @@ def attribute_codes(bind, ids) -> dict[str, list[str]]:
 
 
 # Plain rows (fetch_rows tuples with names), read with a few queries per batch of listings.
-_Listing = namedtuple("_Listing", "sal_id service_id name organization category capacity_available capacity_maximum "
+# What a card needs of a listing, and from where (the indexer reads these with a few columns more).
+LISTING_COLUMNS = ("sal.id, s.id, s.name, o.name, s.category, s.capacity_available, s.capacity_maximum, "
+                   "s.capacity_unit, s.capacity_updated_at, s.capacity_updated_by, s.assured_date, l.id, l.name, "
+                   "l.location_type, l.url, l.timezone")
+LISTING_FROM = ("FROM service_at_location sal JOIN service s ON s.id = sal.service_id "
+                "JOIN organization o ON o.id = s.organization_id JOIN location l ON l.id = sal.location_id")
+Listing = namedtuple("Listing", "sal_id service_id name organization category capacity_available capacity_maximum "
                                   "capacity_unit capacity_updated_at capacity_updated_by assured_date location_id "
                                   "location_name location_type location_url timezone")
 _AddressRow = namedtuple("_AddressRow", "location_id address_1 address_2 city state_province postal_code address_type")
@@ -110,12 +116,15 @@ def build_cards(bind, sal_ids, read: dict | None = None) -> dict[str, dict]:
     sal_marks, params = in_clause("sal", sal_ids)
     if not sal_marks:
         return {}
-    listings = {r.sal_id: r for r in map(_Listing._make, fetch_rows(
-        bind, "SELECT sal.id, s.id, s.name, o.name, s.category, s.capacity_available, s.capacity_maximum, "
-              "s.capacity_unit, s.capacity_updated_at, s.capacity_updated_by, s.assured_date, l.id, l.name, "
-              "l.location_type, l.url, l.timezone FROM service_at_location sal JOIN service s ON s.id = sal.service_id "
-              "JOIN organization o ON o.id = s.organization_id JOIN location l ON l.id = sal.location_id "
-              f"WHERE sal.id IN ({sal_marks})", params))}
+    return cards_of(bind, map(Listing._make, fetch_rows(
+        bind, f"SELECT {LISTING_COLUMNS} {LISTING_FROM} WHERE sal.id IN ({sal_marks})", params)), read)
+
+
+def cards_of(bind, listing_rows, read: dict | None = None) -> dict[str, dict]:
+    """build_cards for `Listing` rows the caller has already read (LISTING_COLUMNS, LISTING_FROM)."""
+    listings = {r.sal_id: r for r in listing_rows}
+    if not listings:
+        return {}
     service_ids = list(dict.fromkeys(r.service_id for r in listings.values()))
     location_ids = list(dict.fromkeys(r.location_id for r in listings.values()))
     svc_marks, svc_params = in_clause("svc", service_ids)

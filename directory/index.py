@@ -51,16 +51,15 @@ def _reindex_batch(session, ids: list[str]) -> int:
     conn = session.connection()
     svc_marks, svc_params = in_clause("svc", ids)
     # Plain SQL through fetch_rows: a million listings go through here on a big import.
-    rows = fetch_rows(
-        conn, "SELECT sal.id, sal.service_id, sal.location_id, l.latitude, l.longitude, l.name, s.name, "
-              "s.alternate_name, s.category, s.status, s.capacity_available, o.name "
-              "FROM service_at_location sal JOIN location l ON l.id = sal.location_id "
-              "JOIN service s ON s.id = sal.service_id JOIN organization o ON o.id = s.organization_id "
-              f"WHERE sal.service_id IN ({svc_marks})", svc_params)
-    location_ids = list({r[2] for r in rows})
-    located = [r[0] for r in rows if r[3] is not None and r[4] is not None]
+    # The card's columns and four more, in one read for both (cards.cards_of takes the first part).
+    n = cards.LISTING_COLUMNS.count(",") + 1
+    rows = [(cards.Listing._make(r[:n]), *r[n:]) for r in fetch_rows(
+        conn, f"SELECT {cards.LISTING_COLUMNS}, l.latitude, l.longitude, s.alternate_name, s.status "
+              f"{cards.LISTING_FROM} WHERE sal.service_id IN ({svc_marks})", svc_params)]
+    location_ids = list({listing.location_id for listing, *_ in rows})
     read: dict = {}  # the cards read attribute codes and service languages: used for the bits too
-    card_by_sal = cards.build_cards(conn, located, read)
+    card_by_sal = cards.cards_of(conn, (listing for listing, lat, lon, *_ in rows
+                                        if lat is not None and lon is not None), read)
 
     attr_bits: dict[str, int] = defaultdict(int)  # by service id or location id
     for link_id, codes in read.get("attributes", {}).items():
@@ -80,12 +79,15 @@ def _reindex_batch(session, ids: list[str]) -> int:
     existing = dict(fetch_rows(
         conn, f"SELECT service_at_location_id, id FROM search_entry WHERE service_id IN ({svc_marks})", svc_params))
     keep, inserts, updates = set(), [], []
-    for sal_id, service_id, location_id, lat, lon, loc_name, name, alt, category, status, beds, org_name in rows:
+    for listing, lat, lon, alt, status in rows:
         if lat is None or lon is None:
             continue  # virtual or ungeocoded: found by the read API, not by distance
-        values = (sal_id, service_id, lat, lon, category, attr_bits[service_id] | attr_bits[location_id],
-                  lang_bits[service_id] | lang_bits[location_id], beds, (status or "active") == "active",
-                  " ".join(p for p in (name, alt, org_name, loc_name) if p).lower(), cards.dumps(card_by_sal[sal_id]))
+        sal_id, service_id, location_id = listing.sal_id, listing.service_id, listing.location_id
+        values = (sal_id, service_id, lat, lon, listing.category, attr_bits[service_id] | attr_bits[location_id],
+                  lang_bits[service_id] | lang_bits[location_id], listing.capacity_available,
+                  (status or "active") == "active",
+                  " ".join(p for p in (listing.name, alt, listing.organization, listing.location_name) if p).lower(),
+                  cards.dumps(card_by_sal[sal_id]))
         if sal_id in existing:
             keep.add(sal_id)
             updates.append(values + (existing[sal_id],))
