@@ -378,3 +378,21 @@ def test_a_big_first_load_beside_an_open_connection_stays_in_the_wal(empty_db_ur
     finally:
         other.close()
     assert _usual_settings() == ["wal", 1]
+
+
+def test_imports_pause_the_cycle_collector_and_always_give_it_back():
+    import gc
+    from directory.importers.base import cyclic_gc_paused
+    assert gc.isenabled()
+    with pytest.raises(ImportFailed):
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+            raise ImportFailed("x.csv, row 2", "is wrong")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -13,10 +13,11 @@ from directory import db
 
 def _run_import(work) -> None:
     from directory.importers import ImportFailed
+    from directory.importers.base import cyclic_gc_paused
     from web.cli import ensure_schema
     ensure_schema()
     try:
-        with db.Session.begin() as session:
+        with cyclic_gc_paused(), db.Session.begin() as session:
             report = work(session)
     except ImportFailed as exc:
         raise click.ClickException(
