@@ -144,7 +144,11 @@ _NEED_PHRASES = [
                 r"\bpick (?:me|us|him|her) up\b|\b(?:train|metro) (?:ticket|pass|fare)s?\b|"
                 r"\b(?:can'?t|cant|don'?t|dont|do not|no puedo) (?:drive|manejar)\b|"
                 r"\bcomo (?:llego|llegamos|le hago para llegar|puedo llegar|voy a llegar)\b|"
-                r"\bno tengo (?:como|en que) (?:llegar|ir(?:me)?)\b|\bsin (?:carro|coche|auto|ride|raite)\b"),
+                r"\bno tengo (?:como|en que) (?:llegar|ir(?:me)?)\b|\bsin (?:carro|coche|auto|ride|raite)\b|"
+                # from a place to a destination ("from hialeah to my program"); bus fare in Spanish ("pasajes")
+                r"\b(?:get|getting|go|going|ride|rides|me voy|ir) (?:from|de) (?:\w+ ){1,3}?(?:to|a|al) "
+                rf"(?:(?:my|the|a|an|mi|la|el) )?(?:\w+ )?(?:{_DESTINATIONS}|clinica|junta|cita|programa)\b|"
+                r"\bpasajes?\b|\bbus (?:tickets?|money)\b|\b(?:for|para) (?:the|el) (?:bus|camion|autobus)\b"),
      " ride "),
     (re.compile(r"\b(?:liv\w*|sleep\w*|stay\w*|vivo|viviendo|vivimos|duermo|dormimos|durmiendo) (?:in|en|out of) "
                 r"(?:my|our|the|a|mi|nuestro|nuestra|el|la|un|una) (?:car|van|truck|tent|suv|carro|coche|camioneta|troca|carpa)\b|"
@@ -154,6 +158,16 @@ _NEED_PHRASES = [
                 r"\bdonde (?:puedo|podemos|pueda) (?:dormir|quedarme|quedarnos|vivir)\b|\bno tengo (?:a )?donde ir\b|"
                 r"\b(?:hotel|motel) vouchers?\b"),
      " shelter "),
+    # A home among sober people, or one with sober-living rules, is sober living ("sober roommate
+    # situation", "a place with accountability and drug tests", "vivir en un lugar sin drogas").
+    (re.compile(r"\bsober (?:roommates?|roomies?|environment|household|people|guys|women|men|community)\b|"
+                r"\b(?:live|living|vivir|viva|stay|staying) (?:with|con|around|entre) (?:other |otros |otras |more )?"
+                r"(?:sober|clean|people in recovery|gente (?:sobria|limpia|en recuperacion)|personas en recuperacion|"
+                r"otr[oa]s en recuperacion)\b|"
+                r"\b(?:place|house|home|somewhere|lugar|casa|cuarto)\b[^.?!]{0,40}"
+                r"\b(?:accountability|(?<!no )(?<!without )drug test\w*|random (?:tests|uas?)|uas|sin (?:drogas|alcohol)|"
+                r"drug[- ]free|libre de (?:drogas|alcohol)|limpio de drogas)\b"),
+     " sober living "),
 ]
 
 

@@ -9,6 +9,7 @@ Trains in seconds on CPU, no downloaded weights. Saved with skops (no pickle), l
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,19 +23,32 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 _FILE = "tfidf_intent.skops"
+_WORD = re.compile(r"[^\W_]+")
+
+
+def length_token(text: str) -> str:
+    """The message's length in words as one token ("len1" ... "len6" for 6+). A one- or two-word
+    reply ("k", "gn", "nel") shares no n-gram with the other short replies of its intent; this
+    feature lets the model learn what short messages usually are (grouped CV, bench/RESULTS.md)."""
+    return "len%d" % min(len(_WORD.findall(text or "")), 6)
 
 
 def build_pipeline(config: Dict[Text, Any]):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    features = FeatureUnion([
+    parts = [
         ("words", TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, config["word_max_ngram"]),
                                   sublinear_tf=True, strip_accents="unicode", lowercase=True)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(config["char_min_ngram"], config["char_max_ngram"]),
                                   sublinear_tf=True, strip_accents="unicode", lowercase=True)),
-    ])
+    ]
+    weights = {"words": 1.0, "chars": 1.0}
+    if config.get("length_weight"):
+        parts.append(("length", CountVectorizer(preprocessor=length_token, token_pattern=r"\w+", lowercase=False)))
+        weights["length"] = float(config["length_weight"])
+    features = FeatureUnion(parts, transformer_weights=weights)
     clf = LogisticRegression(C=config["C"], max_iter=config["max_iter"], class_weight="balanced",
                              random_state=config["random_state"], solver="lbfgs")
     return Pipeline([("features", features), ("clf", clf)])
@@ -44,8 +58,8 @@ def build_pipeline(config: Dict[Text, Any]):
 class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 10.0, "word_max_ngram": 2, "char_min_ngram": 2, "char_max_ngram": 5, "max_iter": 500,
-                "random_state": 42, "ranking_length": 5}
+        return {"C": 10.0, "word_max_ngram": 2, "char_min_ngram": 2, "char_max_ngram": 5, "length_weight": 0.0,
+                "max_iter": 500, "random_state": 42, "ranking_length": 5}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -87,7 +101,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 path = model_dir / _FILE
                 # Only the sklearn/numpy types this component writes are accepted.
                 untrusted = [t for t in sio.get_untrusted_types(file=path)
-                             if not t.startswith(("sklearn.", "numpy.", "builtins.", "scipy."))]
+                             if not t.startswith(("sklearn.", "numpy.", "builtins.", "scipy."))
+                             and t != f"{__name__}.length_token"]
                 if untrusted:
                     raise ValueError(f"unexpected types in {path}: {untrusted}")
                 pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))

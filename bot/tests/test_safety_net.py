@@ -208,3 +208,29 @@ def test_questions_about_signpost_not_overreaching(text, model, expected):
 ])
 def test_getting_there_and_where_they_got_the_number(text, model, expected):
     assert rule_intent(text, model) == expected
+
+
+# Round 2 (2026-11-26, from nlu_heldout_fresh2.yml's misses, as general patterns): a ride from one
+# place to a destination, Spanish bus fare ("pasajes"); a home among sober people or with
+# sober-living rules (accountability, drug tests, "sin drogas") is sober living.
+@pytest.mark.parametrize("text,model,expected", [
+    ("how do i get from hialeah to my program every day", "find_treatment", "find_transportation"),
+    ("me pueden ayudar con pasajes de autobus para ir al doctor", "find_treatment", "find_transportation"),
+    ("ride from homestead to the meeting", "find_support_group", "find_transportation"),
+    ("need a sober roommate situation, just left treatment", "find_treatment", "find_sober_living"),
+    ("graduated rehab need a place with accountability and drug tests", "find_treatment", "find_sober_living"),
+    ("necesito vivir en un lugar sin drogas ni alcohol", "find_housing", "find_sober_living"),
+    ("want to live with other people in recovery", "out_of_scope", "find_sober_living"),
+])
+def test_round2_ride_and_sober_home_phrasings(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("shelter tonight, no drug testing", "find_housing", None),    # a preference against testing
+    ("how do i get from here to there", "help", None),             # no destination named
+    ("go from 2 to 3", "choose", None),
+    ("detox that drug tests", "find_treatment", None),             # no home named
+])
+def test_round2_phrasings_not_overreaching(text, model, expected):
+    assert rule_intent(text, model) == expected
