@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from math import asin, cos, radians, sin, sqrt
@@ -337,9 +338,18 @@ def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> flo
 # highest, so that a dense town in a sparse region does not start too wide). It only saves circles
 # that would have been too small: whatever the start, the circle grows until it holds enough
 # matches, so results never depend on it.
+# Hints belong to a database: one process may search several (the benchmark, the tests), and a
+# sparse one's hints would start every search in a dense one too wide.
 HINT_CELLS_PER_DEGREE = (10, 1)  # fine, coarse
-MAX_HINTS = 100_000  # a process keeps at most this many cells, then starts afresh
-_density_hints: dict[tuple, float] = {}  # (level, cell, kind of search) -> matches per km²
+MAX_HINTS = 100_000  # a database keeps at most this many cells, then starts afresh
+_density_hints: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {(level, cell, kind): matches per km²}
+
+
+def _hints_of(conn) -> dict[tuple, float]:
+    hints = _density_hints.get(conn.engine)
+    if hints is None:
+        hints = _density_hints[conn.engine] = {}
+    return hints
 
 
 def _hint_keys(query: SearchQuery) -> list[tuple]:
@@ -347,9 +357,9 @@ def _hint_keys(query: SearchQuery) -> list[tuple]:
     return [(per, round(query.origin.lat * per), round(query.origin.lon * per), kind) for per in HINT_CELLS_PER_DEGREE]
 
 
-def _start_radius(query: SearchQuery, wanted: int) -> float:
+def _start_radius(hints: dict, query: SearchQuery, wanted: int) -> float:
     fine, coarse = _hint_keys(query)
-    density = _density_hints.get(fine, _density_hints.get(coarse))
+    density = hints.get(fine, hints.get(coarse))
     if density is None:
         return min(query.radius_km, FIRST_RADIUS_KM)
     if density <= 0:  # nothing matched around here: look at the whole radius at once
@@ -358,13 +368,13 @@ def _start_radius(query: SearchQuery, wanted: int) -> float:
     return min(query.radius_km, max(FIRST_RADIUS_KM, GROWTH_MARGIN * math.sqrt(wanted / (math.pi * density))))
 
 
-def _remember_density(query: SearchQuery, found: int, radius: float) -> None:
-    if len(_density_hints) >= MAX_HINTS:
-        _density_hints.clear()
+def _remember_density(hints: dict, query: SearchQuery, found: int, radius: float) -> None:
+    if len(hints) >= MAX_HINTS:
+        hints.clear()
     density = found / (math.pi * radius * radius)
     fine, coarse = _hint_keys(query)
-    _density_hints[fine] = density
-    _density_hints[coarse] = max(density, _density_hints.get(coarse, 0.0))
+    hints[fine] = density
+    hints[coarse] = max(density, hints.get(coarse, 0.0))
 
 
 def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_ids: bool = True) -> SearchResult:
@@ -375,8 +385,9 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
     list reads each listing's ids with its card (directory.present), in the same query."""
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
-    radius = _start_radius(query, wanted)
     conn = session.connection() if isinstance(session, OrmSession) else session
+    hints = _hints_of(conn)
+    radius = _start_radius(hints, query, wanted)
     cands = _candidates(conn, query)
     while True:
         scored = _within(cands, query.origin, radius)
@@ -389,7 +400,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
         if found >= wanted or radius >= query.radius_km:
             break
         radius = _next_radius(radius, found, wanted, query.radius_km)
-    _remember_density(query, found, radius)
+    _remember_density(hints, query, found, radius)
     # Without a time filter, a search that reached the full radius has seen every match.
     complete = radius >= query.radius_km and (not query.when or found < wanted)
     total = found if complete else None

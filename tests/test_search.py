@@ -160,3 +160,25 @@ def test_build_query_is_the_one_place_that_validates(params, field):
     with pytest.raises(InvalidQuery) as err:
         build_query(params)
     assert err.value.field == field and str(err.value)
+
+
+def test_density_hints_belong_to_their_database(db_url, tmp_path):
+    """Where a search starts its circle is learnt per database: another database in the same
+    process (the benchmark runs two sizes in one) starts from nothing, not from the first one's."""
+    import shutil
+    from directory import search as search_module
+    from directory.db import make_engine
+    other = tmp_path / "other.db"
+    shutil.copy(db_url.removeprefix("sqlite:///"), other)
+    query = build_query({"lat": "33.7455", "lon": "-117.8677", "radius_km": "50"})
+    second = make_engine(f"sqlite:///{other}")
+    try:
+        with db.engine().connect() as conn:
+            first_hits = [h.entry_id for h in search(conn, query).hits]
+            assert search_module._hints_of(conn)
+        with second.connect() as conn:
+            assert search_module._hints_of(conn) == {}
+            assert [h.entry_id for h in search(conn, query).hits] == first_hits
+            assert search_module._hints_of(conn)
+    finally:
+        second.dispose()
