@@ -167,8 +167,11 @@ def _worker_pids(master: int) -> list[int]:
 
 
 def measure_http(url: str, queries, seconds: int, connections: int = 4, workers: int = 2,
-                 worker_args: tuple[str, ...] = ()) -> dict:
-    """wrk against gunicorn (2 workers) on 127.0.0.1, cycling through the queries' URLs."""
+                 worker_args: tuple[str, ...] = (), runs: int = 3) -> dict:
+    """wrk against gunicorn (2 workers) on 127.0.0.1, cycling through the queries' URLs: `runs`
+    runs of `seconds` each on one server; the median run (by requests/s), with every run's rate.
+    One run can land far from the others on this shared machine (and with gthread workers, wrk's
+    kept-alive connections can all stick to one worker), so one run alone says little."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: run `apt-get install -y wrk` (or `make bench-search`).")
     port = _free_port()
@@ -202,30 +205,39 @@ def measure_http(url: str, queries, seconds: int, connections: int = 4, workers:
             subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{WARMUP_SECONDS}s", "--timeout", "5s",
                             "-s", str(Path(tmp) / "cycle.lua"), base + "/", str(Path(tmp) / "paths.txt")],
                            stdout=subprocess.DEVNULL, check=True)
-            cpu_before = sum(_cpu_seconds(p) for p in pids)
-            load_before = os.getloadavg()[0]
-            wrk = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-                                    "-s", str(Path(tmp) / "cycle.lua"), base + "/", str(Path(tmp) / "paths.txt")],
-                                   stdout=subprocess.PIPE, text=True)
-            out = wrk.stdout.read()
-            wrk.stdout.close()
-            _, status, usage = os.wait4(wrk.pid, 0)  # wait4: wrk's own CPU time comes with it
-            wrk.returncode = status = os.waitstatus_to_exitcode(status)
-        cpu_server = sum(_cpu_seconds(p) for p in pids) - cpu_before
-        line = next((l for l in out.splitlines() if l.startswith("WRK_JSON ")), None)
-        if status != 0 or line is None:
-            raise SystemExit(f"wrk failed:\n{out}")
-        stats = json.loads(line[len("WRK_JSON "):])
+            measured = [_wrk_run(pids, tmp, base, connections, seconds) for _ in range(runs)]
     finally:
         server.terminate()
         server.wait(timeout=30)
+    measured.sort(key=lambda m: m["rps"])
+    median = measured[len(measured) // 2]
+    return {**median, "empty_answers_in_50": empty, "connections": connections, "workers": workers,
+            "runs_rps": [m["rps"] for m in measured]}
+
+
+def _wrk_run(pids, tmp: str, base: str, connections: int, seconds: int) -> dict:
+    """One measured wrk run against the running server, with the CPU its workers and wrk used."""
+    cpu_before = sum(_cpu_seconds(p) for p in pids)
+    load_before = os.getloadavg()[0]
+    wrk = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+                            "-s", str(Path(tmp) / "cycle.lua"), base + "/", str(Path(tmp) / "paths.txt")],
+                           stdout=subprocess.PIPE, text=True)
+    out = wrk.stdout.read()
+    wrk.stdout.close()
+    _, status, usage = os.wait4(wrk.pid, 0)  # wait4: wrk's own CPU time comes with it
+    wrk.returncode = status = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
+    cpu_server = sum(_cpu_seconds(p) for p in pids) - cpu_before
+    line = next((l for l in out.splitlines() if l.startswith("WRK_JSON ")), None)
+    if status != 0 or line is None:
+        raise SystemExit(f"wrk failed:\n{out}")
+    stats = json.loads(line[len("WRK_JSON "):])
     wall = stats["duration_us"] / 1e6
     return {
         "requests": stats["requests"], "rps": stats["requests"] / wall, "p50_ms": stats["p50_us"] / 1e3,
         "p95_ms": stats["p95_us"] / 1e3, "p99_ms": stats["p99_us"] / 1e3, "max_ms": stats["max_us"] / 1e3,
         "errors": stats["connect_errors"] + stats["read_errors"] + stats["write_errors"] + stats["timeouts"],
-        "non_2xx": stats["non_2xx"], "empty_answers_in_50": empty, "seconds": wall, "connections": connections,
-        "workers": workers, "wrk_cpu_cores": (usage.ru_utime + usage.ru_stime) / wall,
+        "non_2xx": stats["non_2xx"], "seconds": wall,
+        "wrk_cpu_cores": (usage.ru_utime + usage.ru_stime) / wall,
         "server_cpu_cores": cpu_server / wall, "load_before": load_before,
     }
 
@@ -301,8 +313,9 @@ def run_size(n: int, args) -> dict:
     if not args.skip_http:
         out["http"] = {}
         for config in args.http_configs:
-            _say(args, f"[{n:,}] HTTP, gunicorn {config} workers, {args.http_seconds} s")
-            out["http"][config] = measure_http(url, queries, args.http_seconds, worker_args=WORKER_CONFIGS[config])
+            _say(args, f"[{n:,}] HTTP, gunicorn {config} workers, {args.http_runs} x {args.http_seconds} s")
+            out["http"][config] = measure_http(url, queries, args.http_seconds, worker_args=WORKER_CONFIGS[config],
+                                               runs=args.http_runs)
     if n in args.import_sizes:
         _say(args, f"[{n:,}] import-hsds of an HSDS CSV datapackage")
         out["import"] = measure_import(n, args.seed, args.regenerate, not args.quiet)
@@ -321,7 +334,8 @@ def main(argv=None) -> dict:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--queries", type=int, default=2000, help="search origins per size (default 2000)")
     p.add_argument("--full-scan-queries", type=int, default=10)
-    p.add_argument("--http-seconds", type=int, default=20)
+    p.add_argument("--http-seconds", type=int, default=10, help="seconds per measured HTTP run (default 10)")
+    p.add_argument("--http-runs", type=int, default=3, help="measured runs per worker set-up; the median is reported")
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--http-configs", nargs="+", choices=list(WORKER_CONFIGS), default=list(WORKER_CONFIGS),
                    help="gunicorn worker set-ups to measure (default: all)")
@@ -410,14 +424,16 @@ def render(report: dict, args) -> str:
                   f"--workers {h0['workers']} --preload` (LOG_SEARCHES=false; sync workers, or `--worker-class gthread "
                   "--threads 2`), driven by wrk on 127.0.0.1 "
                   f"(1 thread, {h0['connections']} connections, a Lua script cycling through the query URLs, "
-                  f"{h0['seconds']:.0f} s per run after a {WARMUP_SECONDS} s warm-up run that is not counted). wrk runs on the same 2 cores; the CPU columns say what the "
-                  "server's workers and wrk used (in cores) during the run.", "",
-                  "| listings | workers | p50 (ms) | p95 (ms) | p99 (ms) | requests/s | errors / non-2xx "
-                  "| CPU used: server / wrk (cores) | server CPU per request (ms) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  f"after a {WARMUP_SECONDS} s warm-up run that is not counted, {len(h0.get('runs_rps', [1]))} runs of "
+                  f"{h0['seconds']:.0f} s on the same server: the median run by requests/s, and every run's rate). "
+                  "wrk runs on the same 2 cores; the CPU columns say what the server's workers and wrk used (in cores) "
+                  "during the median run.", "",
+                  "| listings | workers | p50 (ms) | p95 (ms) | p99 (ms) | requests/s (median run) | every run (req/s) "
+                  "| errors / non-2xx | CPU used: server / wrk (cores) | server CPU per request (ms) |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for n, config, h in http:
             lines.append(f"| {n:,} | {config} | {h['p50_ms']:.2f} | {h['p95_ms']:.2f} | {h['p99_ms']:.2f} "
-                         f"| {h['rps']:,.0f} "
+                         f"| {h['rps']:,.0f} | {', '.join(f'{r:,.0f}' for r in h.get('runs_rps', [h['rps']]))} "
                          f"| {h['errors']} / {h['non_2xx']} | {h['server_cpu_cores']:.2f} / {h['wrk_cpu_cores']:.2f} "
                          f"| {h['server_cpu_cores'] * 1e3 / h['rps']:.2f} |")
     imports = [s for s in report["sizes"] if "import" in s]
