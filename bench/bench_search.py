@@ -7,7 +7,8 @@ one run on this machine:
          (the API reads listing ids with the cards), over a fixed set of origins near the data
          (25 km, a category 40% of the time, limit 10): median and p95 per query;
   floor  a raw sqlite3 R*Tree query of the boxes the core query ended with (ids only): the least
-         any R*Tree-based search has to do;
+         any R*Tree-based search has to do; timed right after each core query, in turn, so the
+         ratio compares the two under the same machine load;
   naive  a full scan of search_entry with the haversine distance in SQL, same filters and order;
   http   GET /api/v1/search?lat=..&lon=.. under gunicorn (2 sync workers, --preload) driven by wrk
          (1 thread, 4 connections, a Lua script cycling through the query URLs) on 127.0.0.1,
@@ -79,48 +80,43 @@ def summary_ms(seconds: list[float]) -> dict:
     return {"median_ms": statistics.median(seconds) * 1e3, "p95_ms": percentile(seconds, 95) * 1e3, "n": len(seconds)}
 
 
-def measure_core(url: str, queries, warmup: int = 100):
-    """Time search() per query (wall clock and this process's CPU time); return the timings, the
-    boxes each search ended with and the entry ids it found."""
+def measure_core_and_floor(url: str, path: Path, queries):
+    """Time search() per query and the raw R*Tree query of the box that search ended with (ids
+    only: no join, filter or distance), query by query in turn, so that both see the machine in
+    the same state (a ratio of two runs minutes apart measured the machine as much as the code).
+    A first, untimed pass warms both and finds each search's box. Returns the core's timings (wall
+    clock and this process's CPU time), the floor's timings and row counts, and each search's ids."""
     db.configure(url)
     built = [build_query(q.params()) for q in queries]
-    times, cpu, boxes, results = [], [], [], []
-    with db.engine().connect() as s:  # a Connection, as the API uses
-        for q in built[:warmup]:
-            search(s, q, listing_ids=False)
+    floor_conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db.sqlite_pragmas(floor_conn, None)  # the app's connection settings (memory map, page cache), for a fair floor
+    sql = "SELECT id FROM search_rtree WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?"
+    core, core_cpu, floor, floor_cpu, counts, results = [], [], [], [], [], []
+    def box_of(q, r):  # the tree counts whole 1e-7 degrees (migration 0006): the same widened bounds as the search
+        return [(math.floor(a * E7) - 1, math.ceil(b * E7) + 1, math.floor(c * E7) - 1, math.ceil(d * E7) + 1)
+                for a, b, c, d in geo.split_antimeridian(geo.bounding_box(q.origin, r.searched_radius_km))]
+
+    with db.engine().connect() as conn:  # a Connection, as the API uses
+        for q in built:  # warm-up pass (the search's density hints too, as a serving process has them)
+            for box in box_of(q, search(conn, q, listing_ids=False)):
+                floor_conn.execute(sql, box).fetchall()
         for q in built:
             c, t = time.process_time(), time.perf_counter()
-            r = search(s, q, listing_ids=False)
-            times.append(time.perf_counter() - t)
-            cpu.append(time.process_time() - c)
-            boxes.append(geo.split_antimeridian(geo.bounding_box(q.origin, r.searched_radius_km)))
+            r = search(conn, q, listing_ids=False)
+            core.append(time.perf_counter() - t)
+            core_cpu.append(time.process_time() - c)
             results.append([h.entry_id for h in r.hits])
+            query_boxes = box_of(q, r)
+            c, t = time.process_time(), time.perf_counter()
+            n = 0
+            for box in query_boxes:
+                n += len(floor_conn.execute(sql, box).fetchall())
+            floor.append(time.perf_counter() - t)
+            floor_cpu.append(time.process_time() - c)
+            counts.append(n)
+    floor_conn.close()
     db.engine().dispose()
-    return times, cpu, boxes, results
-
-
-def measure_floor(path: Path, boxes) -> tuple[list[float], list[float], list[int]]:
-    """The raw R*Tree query of the same boxes: ids only, no join, no filter, no distance."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    db.sqlite_pragmas(conn, None)  # the app's connection settings (memory map, page cache), for a fair floor
-    sql = "SELECT id FROM search_rtree WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?"
-    # The tree counts whole 1e-7 degrees (migration 0006): the same widened bounds as the core search.
-    boxes = [[(math.floor(a * E7) - 1, math.ceil(b * E7) + 1, math.floor(c * E7) - 1, math.ceil(d * E7) + 1)
-              for a, b, c, d in query_boxes] for query_boxes in boxes]
-    for query_boxes in boxes[:100]:
-        for box in query_boxes:
-            conn.execute(sql, box).fetchall()
-    times, cpu, counts = [], [], []
-    for query_boxes in boxes:
-        c, t = time.process_time(), time.perf_counter()
-        n = 0
-        for box in query_boxes:
-            n += len(conn.execute(sql, box).fetchall())
-        times.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-        counts.append(n)
-    conn.close()
-    return times, cpu, counts
+    return core, core_cpu, floor, floor_cpu, counts, results
 
 
 FULL_SCAN_SQL = """
@@ -293,12 +289,10 @@ def run_size(n: int, args) -> dict:
     url = f"sqlite:///{path}"
     queries = synthetic.query_set(args.queries, args.seed)
     out["load_at_start"] = os.getloadavg()
-    _say(args, f"[{n:,}] core search, {len(queries)} queries")
-    core, core_cpu, boxes, core_ids = measure_core(url, queries)
+    _say(args, f"[{n:,}] core search and R*Tree floor, {len(queries)} queries in turn")
+    core, core_cpu, floor, floor_cpu, counts, core_ids = measure_core_and_floor(url, path, queries)
     out["core"] = summary_ms(core)
     out["core_cpu"] = summary_ms(core_cpu)
-    _say(args, f"[{n:,}] R*Tree floor")
-    floor, floor_cpu, counts = measure_floor(path, boxes)
     out["floor"] = summary_ms(floor)
     out["floor_cpu"] = summary_ms(floor_cpu)
     out["floor"]["median_rows"] = statistics.median(counts)
@@ -400,7 +394,7 @@ def render(report: dict, args) -> str:
              "attributes, languages, bed counts, weekly schedules. Queries: "
              f"{args.queries} origins drawn the same way (~1 km off a ZIP centroid), radius 25 km, a category 40% "
              "of the time, limit 10. **core** = `directory.search.search(conn, query, listing_ids=False)` as the API calls it (positions, distances and entry ids; the result list reads the listing ids with the cards); **floor** = `SELECT id FROM "
-             "search_rtree` of the box each core search ended with (sqlite3, no join, filter or distance); "
+             "search_rtree` of the box each core search ended with (sqlite3, no join, filter or distance), timed right after that search, query by query, after an untimed pass that warms both; "
              f"**full scan** = haversine over every `search_entry` row in SQL, same filters and order "
              f"({args.full_scan_queries} queries).", ""]
     lines += ["| listings | core median / p95 (ms) | floor median / p95 (ms) "
