@@ -52,7 +52,7 @@ def _reindex_batch(session, ids: list[str]) -> int:
     svc_marks, svc_params = in_clause("svc", ids)
     # Plain SQL through fetch_rows: a million listings go through here on a big import.
     # The card's columns and four more, in one read for both (cards.cards_of takes the first part).
-    n = cards.LISTING_COLUMNS.count(",") + 1
+    n = len(cards.Listing._fields)
     rows = [(cards.Listing._make(r[:n]), *r[n:]) for r in fetch_rows(
         conn, f"SELECT {cards.LISTING_COLUMNS}, l.latitude, l.longitude, s.alternate_name, s.status "
               f"{cards.LISTING_FROM} WHERE sal.service_id IN ({svc_marks})", svc_params)]

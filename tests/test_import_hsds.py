@@ -232,6 +232,10 @@ def test_not_hsds_is_a_clear_error(db_url, tmp_path):
         run_import(tmp_path / "weird.json")
 
 
+def _disk_full(*args, **kwargs):
+    raise RuntimeError("disk full")
+
+
 def _tree_and_triggers():
     return (rows("SELECT * FROM search_rtree ORDER BY id"),
             rows("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'search_entry' ORDER BY name"))
@@ -248,9 +252,7 @@ def test_big_imports_refill_the_rtree_as_the_triggers_would(db_url, shared_data,
     assert len(demo_tree) == 29 and [t["name"] for t in demo_triggers] == sorted(index.RTREE_TRIGGERS)
     monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
     if fail:
-        def broken(*args, **kwargs):
-            raise RuntimeError("disk full")
-        monkeypatch.setattr(index, "rebuild_rtree", broken)
+        monkeypatch.setattr(index, "rebuild_rtree", _disk_full)
         with pytest.raises(RuntimeError):
             run_import(shared_data / "miami-211-hsds")
         assert _tree_and_triggers() == (demo_tree, demo_triggers)
@@ -287,9 +289,7 @@ def test_big_imports_build_the_table_indexes_again(db_url, tmp_path, monkeypatch
     assert len(before_indexes) > 15
     write_package(tmp_path / "pkg", 60)
     if fail:
-        def broken(*args, **kwargs):
-            raise RuntimeError("disk full")
-        monkeypatch.setattr(index, "reindex_services", broken)
+        monkeypatch.setattr(index, "reindex_services", _disk_full)
         with pytest.raises(RuntimeError):
             run_import(tmp_path / "pkg")
         assert dropped and _indexes() == before_indexes and counts() == before_counts

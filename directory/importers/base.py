@@ -258,7 +258,8 @@ class Loader:
         self.defaults = {name: _column_defaults(t) for name, t in self.tables.items()}
         self._statements = {}
         connection = session.connection()
-        if connection.dialect.name == "sqlite":
+        self.sqlite = connection.dialect.name == "sqlite"
+        if self.sqlite:
             _usual_settings_at_checkin(connection)
             _before_first_write(connection, foreign_keys_off=checks_references, first_load=big)
             connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
@@ -266,7 +267,6 @@ class Loader:
         session.flush()
         self.cursor = connection.connection.dbapi_connection.cursor()
         self.placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        self.sqlite = connection.dialect.name == "sqlite"
         self.suspended_indexes: list[str] = []  # CREATE INDEX statements to run again (bulk mode)
 
     def add(self, table: str, row: dict) -> None:
