@@ -91,8 +91,6 @@ LISTING_FROM = ("FROM service_at_location sal JOIN service s ON s.id = sal.servi
 Listing = namedtuple("Listing", "sal_id service_id name organization category capacity_available capacity_maximum "
                                   "capacity_unit capacity_updated_at capacity_updated_by assured_date location_id "
                                   "location_name location_type location_url timezone")
-_AddressRow = namedtuple("_AddressRow", "location_id address_1 address_2 city state_province postal_code address_type")
-_PhoneRow = namedtuple("_PhoneRow", "owner number extension type")  # owner: 's' or 'l' + the service or location id
 _LanguageRow = namedtuple("_LanguageRow", "service_id code name")
 
 
@@ -107,6 +105,53 @@ def _by(rows, key_index: int) -> dict:
         else:
             group.append(r)
     return out
+
+
+def _address_lines(rows) -> dict[str, str]:
+    """first_address of each location, from (location_id, address_1, address_2, city, state_province,
+    postal_code, address_type) rows in their stored order: plain tuples, one line made per location."""
+    first: dict[str, tuple] = {}
+    physical: dict[str, tuple] = {}
+    for row in rows:
+        location_id = row[0]
+        if location_id not in first:
+            first[location_id] = row
+        if row[6] == "physical" and location_id not in physical:
+            physical[location_id] = row
+    return {location_id: _one_line(physical.get(location_id) or row) for location_id, row in first.items()}
+
+
+def _one_line(row) -> str:
+    """Address.one_line of an _address_lines row."""
+    _loc, address_1, address_2, city, state, postcode, _type = row
+    street = f"{address_1}, {address_2}" if address_1 and address_2 else address_1 or address_2
+    tail = f"{state} {postcode}" if state and postcode else state or postcode
+    return ", ".join([p for p in (street, city, tail) if p])
+
+
+def _first_phones(rows) -> dict[str, tuple[str | None, str | None]]:
+    """owner -> (first voice-capable number, first number), each with its extension, from
+    (owner, number, extension, type) rows in their stored order (see first_phone)."""
+    out: dict[str, list] = {}
+    for owner, number, extension, kind in rows:
+        text = number + (f" x{extension}" if extension else "")
+        found = out.get(owner)
+        if found is None:
+            found = out[owner] = [None, text]
+        if found[0] is None and (kind or "voice") in ("voice", "cell", "text"):
+            found[0] = text
+    return {owner: (voice, first) for owner, (voice, first) in out.items()}
+
+
+@lru_cache(maxsize=4096)  # a handful of language sets recur across a directory
+def _language_codes_of(pairs: tuple[tuple[str | None, str | None], ...]) -> tuple[str, ...]:
+    """language_codes of (code, name) pairs."""
+    return tuple(language_codes([_LanguageRow(None, code, name) for code, name in pairs]))
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(value) -> str | None:
+    return iso(as_date(value))
 
 
 def build_cards(bind, sal_ids, read: dict | None = None) -> dict[str, dict]:
@@ -129,22 +174,30 @@ def cards_of(bind, listing_rows, read: dict | None = None) -> dict[str, dict]:
     location_ids = list(dict.fromkeys(r.location_id for r in listings.values()))
     svc_marks, svc_params = in_clause("svc", service_ids)
     loc_marks, loc_params = in_clause("loc", location_ids)
-    addresses = _by(map(_AddressRow._make, fetch_rows(
+    address_of = _address_lines(fetch_rows(
         bind, "SELECT location_id, address_1, address_2, city, state_province, postal_code, address_type "
-              f"FROM address WHERE location_id IN ({loc_marks})", loc_params)), 0)
-    phones = _by(map(_PhoneRow._make, fetch_rows(  # the service's phones first, then the location's
+              f"FROM address WHERE location_id IN ({loc_marks})", loc_params))
+    phone_of = _first_phones(fetch_rows(  # the service's phones first, then the location's
         bind, "SELECT 's' || service_id, number, extension, type FROM phone "
               f"WHERE service_id IN ({svc_marks}) UNION ALL "
               f"SELECT 'l' || location_id, number, extension, type FROM phone WHERE location_id IN ({loc_marks})",
-        {**svc_params, **loc_params})), 0)
+        {**svc_params, **loc_params}))
     languages = _by(map(_LanguageRow._make, fetch_rows(
         bind, f"SELECT service_id, code, name FROM language WHERE service_id IN ({svc_marks})", svc_params)), 0)
     slots = slots_of(bind, [(r.sal_id, r.service_id, r.timezone) for r in listings.values()], _slot_text_of_row)
     attrs = attribute_codes(bind, service_ids + location_ids)
     if read is not None:
         read.update(attributes=attrs, languages=languages)
+    no_phone = (None, None)
     cards = {}
     for r in listings.values():
+        # first_phone over the service's phones then the location's: the first voice-capable one, else the first
+        svc_voice, svc_any = phone_of.get("s" + r.service_id, no_phone)
+        loc_voice, loc_any = phone_of.get("l" + r.location_id, no_phone)
+        attributes = attrs.get(r.service_id)
+        if r.location_id in attrs:
+            attributes = (attributes or []) + attrs[r.location_id]
+        service_languages = languages.get(r.service_id)
         cards[r.sal_id] = {
             "v": CARD_VERSION,
             "service_id": r.service_id,
@@ -152,13 +205,14 @@ def cards_of(bind, listing_rows, read: dict | None = None) -> dict[str, dict]:
             "name": r.name,
             "organization": r.organization,
             "category": r.category,
-            "address": first_address(addresses.get(r.location_id)),
-            "phone": first_phone(phones.get("s" + r.service_id, []) + phones.get("l" + r.location_id, [])),
+            "address": address_of.get(r.location_id),
+            "phone": svc_voice or loc_voice or svc_any or loc_any,
             "capacity": None if r.capacity_available is None and r.capacity_maximum is None else
             capacity(r._replace(capacity_updated_at=as_datetime(r.capacity_updated_at))),
-            "attributes": sorted(set(attrs.get(r.service_id, []) + attrs.get(r.location_id, []))),
-            "languages": language_codes(languages.get(r.service_id, [])),
-            "last_verified": iso(as_date(r.assured_date)),
+            "attributes": sorted(set(attributes)) if attributes else [],
+            "languages": list(_language_codes_of(tuple((l.code, l.name) for l in service_languages)))
+            if service_languages else [],
+            "last_verified": _iso_date(r.assured_date),
             "location_name": r.location_name,
             "online_url": r.location_url if r.location_type == "virtual" else None,
             "timezone": r.timezone,

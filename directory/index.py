@@ -8,6 +8,7 @@ and reindexes them before the commit, so a card cannot go stale behind a page's 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, event, insert, select, update
 
@@ -39,6 +40,7 @@ def reindex_all(session, progress=None) -> int:
     return total
 
 
+@lru_cache(maxsize=4096)  # a few dozen (code, name) pairs recur across a whole import
 def _language_bit(code, name) -> int:
     return language_mask([language_code(code or "") or language_code(name or "") or ""])
 
@@ -86,7 +88,7 @@ def _reindex_batch(session, ids: list[str]) -> int:
         values = (sal_id, service_id, lat, lon, listing.category, attr_bits[service_id] | attr_bits[location_id],
                   lang_bits[service_id] | lang_bits[location_id], listing.capacity_available,
                   (status or "active") == "active",
-                  " ".join(p for p in (listing.name, alt, listing.organization, listing.location_name) if p).lower(),
+                  " ".join(filter(None, (listing.name, alt, listing.organization, listing.location_name))).lower(),
                   cards.dumps(card_by_sal[sal_id]))
         if sal_id in existing:
             keep.add(sal_id)

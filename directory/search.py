@@ -241,7 +241,14 @@ def fetch_rows(bind, sql: str, params: dict) -> list[tuple]:
 def in_clause(name: str, values) -> tuple[str, dict]:
     """':name0,:name1,...' and its parameters, for `IN (...)` in fetch_rows SQL."""
     values = list(values)
-    return ",".join(f":{name}{i}" for i in range(len(values))), {f"{name}{i}": v for i, v in enumerate(values)}
+    marks, keys = _in_marks(name, len(values))
+    return marks, dict(zip(keys, values))
+
+
+@lru_cache(maxsize=256)  # an import asks for the same few sizes a thousand times
+def _in_marks(name: str, n: int) -> tuple[str, tuple[str, ...]]:
+    keys = tuple(f"{name}{i}" for i in range(n))
+    return ",".join(":" + k for k in keys), keys
 
 
 def as_date(value) -> dt.date | None:

@@ -86,3 +86,27 @@ def test_time_facts_are_to_the_minute_and_exact_for_odd_seconds():
     odd = dict(base, slots=["3|19:00:30|20:00:00||"])  # seconds in the schedule: worked out exactly
     assert cards.item(odd, hit, during)["open_now"] is False
     assert cards.item(odd, hit, dt.datetime(2026, 11, 26, 19, 0, 31, tzinfo=la))["open_now"] is True
+
+
+def test_cards_pick_the_address_and_phone_as_first_address_and_first_phone_do():
+    """cards_of reads plain rows (cards._address_lines, cards._first_phones): the same picks as the
+    helpers the detail page uses, in every order of physical/postal and voice/fax."""
+    import itertools
+    from types import SimpleNamespace as NS
+
+    kinds = [("physical", "1 Main St", None), ("postal", "PO Box 9", "Suite 2"), ("physical", "", None)]
+    for picked in itertools.chain.from_iterable(itertools.permutations(kinds, k) for k in range(1, 4)):
+        rows = [("loc", a1, a2, "Santa Ana", "CA", "92701" if i else "", kind) for i, (kind, a1, a2) in enumerate(picked)]
+        objs = [NS(address_1=r[1], address_2=r[2], city=r[3], state_province=r[4], postal_code=r[5],
+                   address_type=r[6]) for r in rows]
+        assert cards._address_lines(rows) == {"loc": cards.first_address(objs)}
+    phones = [("voice", "1", None), ("fax", "2", "7"), (None, "3", ""), ("text", "4", "12")]
+    for svc in itertools.chain.from_iterable(itertools.combinations(phones, k) for k in range(3)):
+        for loc in itertools.chain.from_iterable(itertools.combinations(phones, k) for k in range(3)):
+            rows = [(owner, number, ext, kind) for owner, group in (("s1", svc), ("l1", loc))
+                    for kind, number, ext in group]
+            picks = cards._first_phones(rows)
+            voice_s, any_s = picks.get("s1", (None, None))
+            voice_l, any_l = picks.get("l1", (None, None))
+            objs = [NS(number=n, extension=e, type=t) for _o, n, e, t in rows]
+            assert (voice_s or voice_l or any_s or any_l) == cards.first_phone(objs)

@@ -396,3 +396,27 @@ def test_imports_pause_the_cycle_collector_and_always_give_it_back():
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_category_links_keep_their_stable_ids():
+    from directory.importers.hsds_tables import _category_link_id
+    from directory.vocabulary import stable_id
+    for service_id in ("svc-1", str(uuid.uuid4()), "miami-211-hsds:149", "café:ü"):
+        assert _category_link_id(service_id) == stable_id("category", service_id)
+
+
+def test_a_link_to_a_missing_row_warns_once_per_row(db_url, tmp_path):
+    """References are resolved once per row: rows pointing at the same missing service (the first
+    looked up, the later ones already known to be missing) each lose the link with one warning."""
+    write_package(tmp_path / "pkg", 3)
+    with open(tmp_path / "pkg" / "phones.csv", "a", newline="") as f:
+        for i in range(4):
+            csv.writer(f).writerow([f"stray-phone-{i}", "no-such-service", f"816-555-90{i:02d}", "voice"])
+    with open(tmp_path / "pkg" / "schedules.csv", "a", newline="") as f:  # a later file: known missing by then
+        for i in range(2):
+            csv.writer(f).writerow([f"stray-schedule-{i}", "no-such-service", "WEEKLY", "MO", "09:00", "17:00"])
+    report = run_import(tmp_path / "pkg")
+    assert report.written["phone"] == 3 + 4 and report.written["schedule"] == 3 + 2
+    assert report.warnings["phone rows pointing at a missing service (service_id) lost that link"] == 4
+    assert report.warnings["schedule rows pointing at a missing service (service_id) lost that link"] == 2
+    assert row("SELECT service_id FROM phone WHERE id = 'stray-phone-3'")["service_id"] is None
