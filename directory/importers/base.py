@@ -257,6 +257,7 @@ class Loader:
         self.tables = {name: models.Base.metadata.tables[name] for name in self.ORDER}
         self.defaults = {name: _column_defaults(t) for name, t in self.tables.items()}
         self._statements = {}
+        self._converted: dict[int, dict] = {}  # bind processor -> {value: converted}
         connection = session.connection()
         self.sqlite = connection.dialect.name == "sqlite"
         if self.sqlite:
@@ -299,10 +300,17 @@ class Loader:
         params = [values_of({**defaults, **row}) for row in rows.values()]
         if converters:  # dates and times to the dialect's form
             params = [list(values) for values in params]
-            for values in params:
-                for i, proc in converters:
-                    if values[i] is not None:
-                        values[i] = proc(values[i])
+            for i, proc in converters:
+                done = self._converted.setdefault(id(proc), {})  # the same few dates and times recur
+                if len(done) > 10_000:
+                    done.clear()
+                for values in params:
+                    value = values[i]
+                    if value is not None:
+                        out = done.get(value)
+                        if out is None:
+                            out = done[value] = proc(value)
+                        values[i] = out
         if not positional:  # e.g. psycopg: %(name)s
             names = [name for name, _d in pairs]
             params = [dict(zip(names, p)) for p in params]

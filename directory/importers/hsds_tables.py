@@ -89,6 +89,8 @@ class HsdsWriter:
         self.now = utcnow()
         self._good_byday: set[str] = set()
         self.handlers = {table: getattr(self, "_" + table) for table in REQUIRED_FIELDS}
+        # table -> its references with the id sets they are checked against (the sets live as long as the writer)
+        self._ref_plans: dict[str, list[tuple]] = {}
 
     # ---- entry points
 
@@ -99,22 +101,28 @@ class HsdsWriter:
                 if value != 0:
                     raise ImportFailed(where, "is missing (required)", name)
         row_id = row["id"]
-        if len(str(row_id)) > 64:
+        if (len(row_id) if row_id.__class__ is str else len(str(row_id))) > 64:
             raise ImportFailed(where, "is longer than 64 characters", "id", row_id)
         # References resolved once, here: the handler gets them (None: it resolves them itself,
         # to warn or fail about one known to be missing).
         refs: dict = {}
         missing = slow = False
-        for name, target, _required in REFERENCES.get(table, ()):
-            value = text(row.get(name))
+        plan = self._ref_plans.get(table)
+        if plan is None:
+            plan = self._ref_plans[table] = [
+                (name, target, target == "taxonomy_term", self.known[target], self.in_db[target], self.absent[target])
+                for name, target, _required in REFERENCES.get(table, ())]
+        for name, target, is_term, known, in_db, absent in plan:
+            value = row.get(name)
+            value = (value.strip() or None) if value.__class__ is str else text(value)
             if value is None:
                 refs[name] = None
                 continue
-            if target == "taxonomy_term":
+            if is_term:
                 value = self.term_alias.get(value, value)
-            if value in self.known[target] or value in self.in_db[target]:
+            if value in known or value in in_db:
                 refs[name] = value
-            elif value in self.absent[target]:
+            elif value in absent:
                 slow = True
             else:
                 self.to_check[target].add(value)
@@ -224,6 +232,7 @@ class HsdsWriter:
             raise ImportFailed(where, f"is not one of {', '.join(SERVICE_STATUSES)}", "status", row.get("status"))
         age_min = number(row.get("minimum_age"), where, "minimum_age")
         age_max = number(row.get("maximum_age"), where, "maximum_age")
+        category = text(row.get("_category"))
         self.loader.add("service", {
             "id": service_id, "organization_id": refs["organization_id"], "name": text(row["name"], 300),
             "alternate_name": text(row.get("alternate_name"), 300), "description": text(row.get("description")),
@@ -237,12 +246,12 @@ class HsdsWriter:
             "alert": text(row.get("alert")), "assured_date": date(row.get("assured_date"), where, "assured_date"),
             "assurer_email": text(row.get("assurer_email"), 200),
             "last_modified": timestamp(row.get("last_modified"), where, "last_modified") or self.now,
-            "category": text(row.get("_category")),
+            "category": category,
         })
         self.known["service"].add(service_id)
-        if text(row.get("_category")):
-            self.service_category[service_id] = text(row.get("_category"))
-            self.loader.add("attribute", _attr_row(_category_attr(service_id, text(row["_category"]))))
+        if category:
+            self.service_category[service_id] = category
+            self.loader.add("attribute", _category_attr(service_id, category))
         self.touched[service_id] = None
 
     def _location(self, row, where, refs=None):
@@ -382,7 +391,7 @@ class HsdsWriter:
         if term_id.startswith("signpost-category-") and is_service:
             code = term_id[len("signpost-category-"):]
             self.service_category[link_id] = code
-            self.loader.add("attribute", _attr_row(_category_attr(link_id, code)))
+            self.loader.add("attribute", _category_attr(link_id, code))
             self.touched[link_id] = None
             return
         if term_id in self.term_codes and is_service:
