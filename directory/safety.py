@@ -57,7 +57,7 @@ def fold(text: str) -> str:
 
 def crisis_language(text: str) -> str | None:
     """'en' or 'es' when the text reads as a crisis, else None."""
-    folded = fold(text)
+    folded = bot_crisis.without_bereavement(fold(text))  # "lost a kid to od" is a loss, not an overdose now
     for lang in ("es", "en"):  # Spanish first: 'suicidio' should answer in Spanish
         if _PATTERNS[lang].search(folded):
             return lang

@@ -41,6 +41,13 @@ class ExtractSlots(ValidationAction):
             number = parsing.parse_number(_text(tracker))
             if number is not None and str(number) in parsing.MENU:
                 return {"need": parsing.MENU[str(number)]}
+        # The NLU reads a medication name as a preference ("takes methadone"; "methadone near 64111"
+        # is `inform`): right while a search is under way, but with no need yet (the start of a
+        # conversation, or after RESET) a medication and a place ask for treatment.
+        text = _text(tracker)
+        if (not tracker.get_slot("need") and _intent(tracker) == "inform" and parsing.only_medication_words(text)
+                and parsing.parse_location(text)):
+            return {"need": "treatment"}
         return {}
 
     def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

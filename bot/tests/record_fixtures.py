@@ -34,6 +34,13 @@ CASES = {
     "extract_menu_number_for_need": ("action_validate_slot_mappings", {
         "slots": {"requested_slot": "need", "location": "64111"},
         "latest_message": {"text": "5", "intent": {"name": "choose", "confidence": 1.0}}}),
+    # a medication and a place with no need yet: a treatment request ("methadone near 64111")
+    "extract_medication_and_place_first_is_treatment": ("action_validate_slot_mappings", {
+        "latest_message": {"text": "methadone near 64111", "intent": {"name": "inform", "confidence": 1.0}}}),
+    # the same words while a sober-living search is under way: a preference, the need stays
+    "extract_medication_during_search_is_preference": ("action_validate_slot_mappings", {
+        "slots": {"need": SR, "location": "92701"},
+        "latest_message": {"text": "methadone near 64111", "intent": {"name": "inform", "confidence": 1.0}}}),
     "search_asks_preference_once": ("action_search", {
         "slots": {"need": SR, "location": "92701"},
         "latest_message": {"text": "sober living 92701", "intent": {"name": "find_sober_living"}}}),

@@ -13,3 +13,13 @@ def test_dated_subsections_kept_generated_ones_not():
             "### NLU: data (2026-11-26, 20:56 UTC)\n\nbefore/after\n\n### Serving\n\nlatency\n\n## Next\n\nq\n")
     kept = bench_bot._kept_subsections(text)
     assert kept == ["### NLU: data (2026-11-26, 20:56 UTC)", "", "before/after", ""]
+
+
+def test_cv_compares_the_pipeline_config_yml_runs():
+    """`bench_bot.py cv`'s first pipeline is config.yml's own (it once described an older classifier)."""
+    import yaml
+    name, pipeline = bench_bot.config_yml_pipeline()
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yml").read_text())
+    assert yaml.safe_load(bench_bot._config(pipeline))["pipeline"] == config["pipeline"]
+    assert name.startswith("config.yml: ")
+    assert not any("C=10" in n for n in bench_bot.PIPELINES)

@@ -70,6 +70,10 @@ def test_module_is_dependency_free():
     ("temo por mi vida", crisis.DANGER),
     ("she said she'll stab me", crisis.DANGER),
     ("someone is trying to break in", crisis.DANGER),
+    # an overdose now beside a past loss still counts
+    ("lost my bf to an od and now my friend is not breathing", crisis.OVERDOSE),
+    ("we are losing him to an od", crisis.OVERDOSE),
+    ("i think she od'd, lost her pulse", crisis.OVERDOSE),
 ])
 def test_everyday_crisis_wording(text, kind):
     assert crisis.detect(text) == kind
@@ -80,6 +84,9 @@ def test_everyday_crisis_wording(text, kind):
     "we wrote a goodbye letter to our addiction in group", "ready to end it with my boyfriend, need a place",
     "i'm gonna jump on the bus", "hiding from my sponsor lol", "she's beating her addiction",
     "someone broke into my car last week", "i take seizure meds, need a doctor", "gracias, me corte el pelo",
+    # a loss in the past, not an overdose now
+    "meeting for parents who lost a kid to od", "grief group for people who lost someone to an overdose",
+    "lost my brother to an od last year, need a meeting", "perdi a mi hijo por una sobredosis, busco un grupo",
 ])
 def test_everyday_crisis_wording_no_false_alarm(text):
     assert crisis.detect(text) is None

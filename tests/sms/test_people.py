@@ -53,7 +53,11 @@ def test_bad_key_says_how_to_make_one(monkeypatch):
     ("i'm standing on the roof", "en"), ("my baby swallowed some pills", "en"), ("he has a gun", "en"),
     ("hay un hombre con pistola afuera", "es"), ("mi novio me amenaza", "es"), ("tengo un plan para morir", "es"),
     ("need a meeting tonight", None), ("necesito una casa sobria", None), ("what dose of methadone", None),
-    ("can you take a bottle of water to the meeting", None), ("i need a plan to get sober", None)])
+    ("can you take a bottle of water to the meeting", None), ("i need a plan to get sober", None),
+    # a loss in the past is not an overdose now; an overdose now in the same message still is
+    ("meeting for parents who lost a kid to od", None), ("group for people who lost someone to an overdose", None),
+    ("perdi a mi hijo por una sobredosis, busco un grupo", None),
+    ("lost my bf to an od last year and now my friend is not breathing", "en")])
 def test_crisis_phrases_in_english_and_spanish(text, language):
     assert crisis_language(text) == language
 
