@@ -116,7 +116,14 @@ def _drop_column(column):
     ("service_at_location.csv", _set("location_id", "nowhere"),
      "service_at_location.csv, row 2, field 'location_id': 'nowhere' points at a location that is neither"),
 ])
-def test_broken_csv_fails_and_changes_nothing(runner, shared_data, tmp_path, file, edit, message):
+@pytest.mark.parametrize("big", [False, True])
+def test_broken_csv_fails_and_changes_nothing(runner, shared_data, tmp_path, monkeypatch, file, edit, message, big):
+    """Also as a big import, whose rows are checked in a second process (importers/pipeline.py)."""
+    from directory.importers import base, pipeline
+    split = []
+    if big:
+        monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
+        monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: split.append(1) or _run(*a))
     folder = _copy_examples(shared_data, tmp_path)
     _edit_csv(folder / file, edit)
     before = counts()
@@ -124,6 +131,7 @@ def test_broken_csv_fails_and_changes_nothing(runner, shared_data, tmp_path, fil
     assert out.exit_code == 1 and message in out.output, out.output
     assert "Nothing was imported" in out.output
     assert counts() == before
+    assert split == ([1] if big else [])
 
 
 def test_cut_off_files_fail_and_change_nothing(runner, shared_data, tmp_path):
@@ -420,3 +428,62 @@ def test_a_link_to_a_missing_row_warns_once_per_row(db_url, tmp_path):
     assert report.warnings["phone rows pointing at a missing service (service_id) lost that link"] == 4
     assert report.warnings["schedule rows pointing at a missing service (service_id) lost that link"] == 2
     assert row("SELECT service_id FROM phone WHERE id = 'stray-phone-3'")["service_id"] is None
+
+
+def _table_dump():
+    """Every imported row, without the search entries' own ids (their order of writing may differ)."""
+    out = {t: [{k: v for k, v in r.items() if k != "last_modified"}  # the time of the import
+               for r in rows(f"SELECT * FROM {t} ORDER BY id")] for t in (
+        "organization", "service", "location", "service_at_location", "address", "phone", "schedule", "language",
+        "attribute", "taxonomy_term")}
+    out["search_entry"] = [{k: v for k, v in r.items() if k != "id"} for r in rows(
+        "SELECT * FROM search_entry ORDER BY service_at_location_id")]
+    return out
+
+
+def test_a_big_import_checked_in_a_second_process_writes_what_one_process_does(tmp_path, monkeypatch):
+    """importers/pipeline.py: the same rows, counts, warnings and search entries as in one process."""
+    from directory.importers import base, pipeline
+    write_package(tmp_path / "pkg", 2500)  # two batches a table, id lookups between them
+    with open(tmp_path / "pkg" / "phones.csv", "a", newline="") as f:
+        csv.writer(f).writerow(["stray-phone", "no-such-service", "816-555-9999", "voice"])
+    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
+    results = {}
+    for mode in ("one", "two"):
+        url = f"sqlite:///{tmp_path / mode}.db"
+        db.upgrade(url)
+        db.configure(url)
+        used = []
+        if mode == "one":
+            monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
+        else:
+            monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS")
+            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append(1) or _run(*a))
+        report = run_import(tmp_path / "pkg")
+        assert used == ([1] if mode == "two" else [])
+        results[mode] = (report.summary(), report.service_ids, _table_dump())
+    assert results["one"] == results["two"]
+    summary = results["two"][0]
+    assert "2,500 service rows (2,500 new, 0 updated)" in summary and "lost that link" in summary
+
+
+def test_a_failed_write_stops_the_checking_process_and_changes_nothing(empty_db_url, tmp_path, monkeypatch):
+    from directory.importers import base
+    write_package(tmp_path / "pkg", 200)
+    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
+    monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS", raising=False)
+    db.configure(empty_db_url)
+    writes = []
+
+    def write(loader, table, params, ids, _write=base.Loader.write):
+        writes.append(table)
+        if table == "location":
+            raise RuntimeError("disk full")
+        _write(loader, table, params, ids)
+    monkeypatch.setattr(base.Loader, "write", write)
+    before = counts()
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_import(tmp_path / "pkg")
+    assert writes[-1] == "location" and counts() == before
+    import multiprocessing
+    assert not multiprocessing.active_children()

@@ -42,7 +42,7 @@ class ImportFailed(Exception):
     """Bad input. The message names the file, the row (or record) and the field, for a person."""
 
     def __init__(self, where: str, message: str, field_name: str | None = None, value=None):
-        self.where, self.field_name, self.value = where, field_name, value
+        self.where, self.message, self.field_name, self.value = where, message, field_name, value
         text = where
         if field_name is not None:
             text += f", field '{field_name}'"
@@ -51,6 +51,9 @@ class ImportFailed(Exception):
         else:
             text += f": {message}"
         super().__init__(text)
+
+    def __reduce__(self):  # sent back from a reading process (importers/pipeline.py)
+        return ImportFailed, (self.where, self.message, self.field_name, self.value)
 
 
 def _show(value) -> str:
@@ -269,6 +272,7 @@ class Loader:
         self.cursor = connection.connection.dbapi_connection.cursor()
         self.placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         self.suspended_indexes: list[str] = []  # CREATE INDEX statements to run again (bulk mode)
+        self.remote = None  # in a reading process: the pipe to the writing one (importers/pipeline.py)
 
     def add(self, table: str, row: dict) -> None:
         """Queue one row (a later row with the same id replaces an earlier one in the batch)."""
@@ -290,7 +294,16 @@ class Loader:
         if not rows:
             return
         self.buffers[table] = {}
-        sql, spec, positional = self._upsert(table)
+        params = self._params(table, rows)
+        ids = list(rows) if table in self.track_new else None
+        if self.remote is not None:  # a reading process (importers/pipeline.py): the writing one runs it
+            self.remote.send(("rows", table, params, ids))
+        else:
+            self.write(table, params, ids)
+
+    def _params(self, table: str, rows: dict[str, dict]) -> list:
+        """The batch's rows as the driver's parameters, in the compiled statement's order."""
+        _sql, spec, positional = self._upsert(table)
         # Defaults once per batch (a callable one, like utcnow, gives the batch one value).
         pairs = [(name, default(None) if callable(default) else default) for name, default, _p in spec]
         converters = [(i, proc) for i, (_n, _d, proc) in enumerate(spec) if proc is not None]
@@ -314,8 +327,12 @@ class Loader:
         if not positional:  # e.g. psycopg: %(name)s
             names = [name for name, _d in pairs]
             params = [dict(zip(names, p)) for p in params]
-        if table in self.track_new:
-            ids = list(rows)
+        return params
+
+    def write(self, table: str, params: list, ids: list[str] | None) -> None:
+        """Upsert one batch (`_params`); `ids`, for a track_new table, are counted as new or not first."""
+        sql = self._upsert(table)[0]
+        if ids is not None:
             marks = ",".join([self.placeholder] * len(ids))
             self.cursor.execute(f"SELECT count(*) FROM {table} WHERE id IN ({marks})", ids)
             self.report.new[table] += len(ids) - self.cursor.fetchone()[0]
@@ -325,6 +342,15 @@ class Loader:
         self.report.written[table] += len(params)
         if self.sqlite and not self.suspended_indexes and self.report.written[table] >= BULK_INDEX_ROWS:
             self.suspend_indexes()
+
+    def execute_many(self, sql: str, params: list) -> None:
+        """Any other statement of the import (placeholders: `placeholder`), in order with the batches."""
+        if self.remote is not None:
+            self.flush()
+            self.remote.send(("sql", sql, params))
+        else:
+            self.flush()
+            self.cursor.executemany(sql, params)
 
     def suspend_indexes(self) -> None:
         """SQLite, big imports: drop the import tables' secondary indexes for the rest of this
@@ -373,6 +399,7 @@ class Loader:
 
     def delete_where_in(self, table: str, column: str, ids) -> int:
         """Delete rows of `table` whose `column` is one of `ids` (children being replaced)."""
+        assert self.remote is None, "not in a reading process"
         self.flush_through(table)
         self.restore_indexes()  # finding the rows by `column` needs its index
         t = self.tables[table]
@@ -385,6 +412,9 @@ class Loader:
     def existing_ids(self, table: str, ids) -> set[str]:
         """Which of these ids the database already has (one IN lookup per 500)."""
         self.flush_through(table)
+        if self.remote is not None:
+            self.remote.send(("ids", table, list(ids)))
+            return self.remote.recv()
         t = self.tables[table]
         ids = list(ids)
         found: set[str] = set()

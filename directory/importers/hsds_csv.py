@@ -46,7 +46,7 @@ import os
 import sys
 from pathlib import Path
 
-from directory.importers import base
+from directory.importers import base, pipeline
 from directory.importers.base import ImportFailed, Report, finish, progress_bar, text
 from directory.importers.hsds_tables import HsdsWriter
 
@@ -148,19 +148,27 @@ def import_folder(session, folder, *, progress: bool = False) -> Report:
         raise ImportFailed(str(folder), "has no services.csv or organizations.csv: is it an HSDS 3.0 datapackage?")
     report = Report(source=f"{folder} (HSDS 3.0 CSV)")
     total = sum(os.path.getsize(p) for p in paths.values())
-    writer = HsdsWriter(session, report, big=total >= base.BIG_IMPORT_BYTES)
-    with progress_bar(progress, total=total, desc="HSDS CSV", unit="B", unit_scale=True) as bar:
-        if "address" in paths:  # ZIPs first: they place and time-zone locations as those are written
-            for _where, row in read_rows(paths["address"], required=REQUIRED_COLUMNS["address"]):
-                location_id, postcode = text(row.get("location_id")), text(row.get("postal_code"))
-                if location_id and postcode:  # interned: a million locations share a few thousand ZIPs
-                    writer.location_postcodes.setdefault(location_id, sys.intern(postcode))
-        for table, _names in FILES:
-            if table not in paths:
-                continue
-            for where, row in read_rows(paths[table], table, bar, REQUIRED_COLUMNS[table]):
-                writer.add(table, row, where)
-            writer.resolve()
-        writer.finish()
-    writer.location_postcodes.clear()
+    big = total >= base.BIG_IMPORT_BYTES
+    writer = HsdsWriter(session, report, big=big)
+
+    def read(writer: HsdsWriter) -> None:
+        with progress_bar(progress, total=total, desc="HSDS CSV", unit="B", unit_scale=True) as bar:
+            if "address" in paths:  # ZIPs first: they place and time-zone locations as those are written
+                for _where, row in read_rows(paths["address"], required=REQUIRED_COLUMNS["address"]):
+                    location_id, postcode = text(row.get("location_id")), text(row.get("postal_code"))
+                    if location_id and postcode:  # interned: a million locations share a few thousand ZIPs
+                        writer.location_postcodes.setdefault(location_id, sys.intern(postcode))
+            for table, _names in FILES:
+                if table not in paths:
+                    continue
+                for where, row in read_rows(paths[table], table, bar, REQUIRED_COLUMNS[table]):
+                    writer.add(table, row, where)
+                writer.resolve()
+            writer.finish()
+        writer.location_postcodes.clear()
+
+    if big and pipeline.available(writer.loader):
+        pipeline.run(writer, read)  # checked in a second process while this one writes
+    else:
+        read(writer)
     return finish(writer.loader, progress)

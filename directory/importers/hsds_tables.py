@@ -160,11 +160,10 @@ class HsdsWriter:
         for service_id, category in self.service_category.items():
             updates.append({"sid": service_id, "category": category})
         self.loader.flush()
-        connection = self.session.connection()
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        mark = self.loader.placeholder
         sql = f"UPDATE service SET category = {mark} WHERE id = {mark}"
         for i in range(0, len(updates), 5000):  # the driver's executemany: a million rows, no per-row overhead
-            connection.exec_driver_sql(sql, [(u["category"], u["sid"]) for u in updates[i:i + 5000]])
+            self.loader.execute_many(sql, [(u["category"], u["sid"]) for u in updates[i:i + 5000]])
         self.report.service_ids = list(self.touched)
 
     # ---- checks
