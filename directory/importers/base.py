@@ -294,15 +294,16 @@ class Loader:
         if not rows:
             return
         self.buffers[table] = {}
-        params = self._params(table, rows)
         ids = list(rows) if table in self.track_new else None
-        if self.remote is not None:  # a reading process (importers/pipeline.py): the writing one runs it
-            self.remote.send(("rows", table, params, ids))
-        else:
-            self.write(table, params, ids)
+        if self.remote is None:
+            self.write(table, self._params(table, rows.values()), ids)
+        elif any(proc for _n, _d, proc in self._upsert(table)[1]):  # dates and times: converted here
+            self.remote.send(("rows", table, self._params(table, rows.values()), ids))
+        else:  # plain values: the writing process, which has time to spare, makes the parameters
+            self.remote.send(("dicts", table, list(rows.values()), ids))
 
-    def _params(self, table: str, rows: dict[str, dict]) -> list:
-        """The batch's rows as the driver's parameters, in the compiled statement's order."""
+    def _params(self, table: str, rows) -> list:
+        """The batch's rows (dicts) as the driver's parameters, in the compiled statement's order."""
         _sql, spec, positional = self._upsert(table)
         # Defaults once per batch (a callable one, like utcnow, gives the batch one value).
         pairs = [(name, default(None) if callable(default) else default) for name, default, _p in spec]
@@ -310,7 +311,7 @@ class Loader:
         defaults = dict(pairs)
         values_of = itemgetter(*defaults) if len(defaults) > 1 else lambda r: (r[pairs[0][0]],)
         # {**defaults, **row} then one itemgetter: a third of the cost of a .get() per column.
-        params = [values_of({**defaults, **row}) for row in rows.values()]
+        params = [values_of({**defaults, **row}) for row in rows]
         if converters:  # dates and times to the dialect's form
             params = [list(values) for values in params]
             for i, proc in converters:

@@ -3,14 +3,14 @@
 Checking a row (references, types, the handlers of hsds_tables.py) costs about twice what SQLite
 needs to write it, and SQLite cannot write from two threads of one process in parallel with
 Python (the driver holds the GIL around everything but the step itself). So a big import forks:
-the child reads the files with the same HsdsWriter and sends each batch's finished parameter
-tuples (Loader._params) down a pipe; the parent, which holds the transaction, writes them in
-order, answers the child's id lookups (Loader.existing_ids) after writing everything sent before,
-and gets the child's warnings and touched services at the end. The child never touches the
-database connection it inherits, and leaves with os._exit (multiprocessing's fork start), so
-nothing of the parent's transaction is closed or rolled back behind its back. A bad row fails the
-child with the same ImportFailed, raised again in the parent: the transaction rolls back as
-always.
+the child reads the files with the same HsdsWriter and sends each batch down a pipe (its row
+dicts, or for tables with dates and times their finished parameter tuples, Loader._params); the
+parent, which holds the transaction, writes them in order, answers the child's id lookups
+(Loader.existing_ids) after writing everything sent before, and gets the child's warnings and
+touched services at the end. The child never touches the database connection it inherits, and
+leaves with os._exit (multiprocessing's fork start), so nothing of the parent's transaction is
+closed or rolled back behind its back. A bad row fails the child with the same ImportFailed,
+raised again in the parent: the transaction rolls back as always.
 """
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ def run(writer, read) -> None:
             kind = message[0]
             if kind == "rows":
                 loader.write(*message[1:])
+            elif kind == "dicts":
+                _kind, table, rows, ids = message
+                loader.write(table, loader._params(table, rows), ids)
             elif kind == "ids":
                 here.send(loader.existing_ids(message[1], message[2]))
             elif kind == "sql":
