@@ -76,3 +76,28 @@ def test_benchmark_runs_and_writes_its_section(out_dir, tmp_path):
     assert "### Notes\n\nkept\n" in text and text.endswith("## Someone else's\n\ntheirs\n")
     if not (http and imports):
         pytest.skip("wrk or /usr/bin/time missing (make bench-search-tools): HTTP or import part not run")
+
+
+def test_import_memory_counts_every_process_of_the_command():
+    """A big import reads in a second process: its memory counts too (bench_search.tree_rss_kb)."""
+    import subprocess
+    hold = "import time; b = bytearray(80_000_000); b[::4096] = b'x' * len(b[::4096]); time.sleep(30)"
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "
+                               f"subprocess.Popen([sys.executable, '-c', {hold!r}]); exec({hold!r})"])
+    try:
+        import time
+        deadline = time.monotonic() + 20
+        while bench_search.tree_rss_kb(parent.pid) < 2 * 78_000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert bench_search.tree_rss_kb(parent.pid) >= 2 * 78_000  # both processes' 80 MB
+    finally:
+        for pid in _descendants(parent.pid):
+            subprocess.run(["kill", str(pid)], check=False)
+        parent.kill()
+        parent.wait()
+
+
+def _descendants(pid: int) -> list[int]:
+    import subprocess
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]

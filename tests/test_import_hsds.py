@@ -487,3 +487,29 @@ def test_a_failed_write_stops_the_checking_process_and_changes_nothing(empty_db_
     assert writes[-1] == "location" and counts() == before
     import multiprocessing
     assert not multiprocessing.active_children()
+
+
+def test_a_big_import_in_two_processes_builds_each_tables_indexes_when_done_with_it(db_url, tmp_path, monkeypatch):
+    """The writing process builds a finished table's suspended indexes while the reading one reads on;
+    the rest (services and attributes, which finish() writes again) at the end. All come back as they were."""
+    from directory.importers import base, pipeline
+    monkeypatch.setattr(base, "BULK_INDEX_ROWS", 20)
+    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
+    monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS", raising=False)
+    assert pipeline.available(type("L", (), {"sqlite": True})())
+    restored = []
+    restore = base.Loader.restore_indexes
+
+    def spy(loader, progress=False, tables=None):
+        restored.append((tables, len(loader.suspended_indexes)))
+        restore(loader, progress, tables)
+    monkeypatch.setattr(base.Loader, "restore_indexes", spy)
+    before_indexes, before_counts = _indexes(), counts()
+    write_package(tmp_path / "pkg", 60)
+    report = run_import(tmp_path / "pkg")
+    assert _indexes() == before_indexes and report.search_entries == 60
+    early = [tables[0] for tables, _n in restored if tables]
+    assert {"location", "address", "phone", "schedule", "service_at_location"} <= set(early)
+    assert "service" not in early and "attribute" not in early
+    assert restored[-1][0] is None and restored[-1][1] > 0  # the rest, before the search entries are read
+    assert counts()["search_entry"] == before_counts["search_entry"] + 60

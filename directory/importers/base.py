@@ -272,6 +272,7 @@ class Loader:
         self.cursor = connection.connection.dbapi_connection.cursor()
         self.placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         self.suspended_indexes: list[str] = []  # CREATE INDEX statements to run again (bulk mode)
+        self.suspended_tables: list[str] = []  # the table of each
         self.remote = None  # in a reading process: the pipe to the writing one (importers/pipeline.py)
 
     def add(self, table: str, row: dict) -> None:
@@ -344,6 +345,13 @@ class Loader:
         if self.sqlite and not self.suspended_indexes and self.report.written[table] >= BULK_INDEX_ROWS:
             self.suspend_indexes()
 
+    def table_done(self, table: str) -> None:
+        """The import writes no more rows of `table`. In a reading process, the writing one then
+        builds that table's suspended indexes while this one reads on (time it would otherwise wait)."""
+        self.flush_through(table)
+        if self.remote is not None:
+            self.remote.send(("table_done", table))
+
     def execute_many(self, sql: str, params: list) -> None:
         """Any other statement of the import (placeholders: `placeholder`), in order with the batches."""
         if self.remote is not None:
@@ -358,16 +366,21 @@ class Loader:
         transaction (`restore_indexes` builds them again; a rollback brings them back as they were).
         Primary keys and unique indexes stay: upserts and id lookups need them."""
         tables = ", ".join(f"'{t}'" for t in self.ORDER)
-        saved = [(name, sql) for name, sql in self.cursor.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name")]
-        for name, _sql in saved:
+        saved = self.cursor.execute(
+            f"SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name").fetchall()
+        for name, _sql, _table in saved:
             self.cursor.execute(f'DROP INDEX "{name}"')
-        self.suspended_indexes = [sql for _name, sql in saved]
+        self.suspended_indexes = [sql for _name, sql, _table in saved]
+        self.suspended_tables = [table for _name, _sql, table in saved]
 
-    def restore_indexes(self, progress: bool = False) -> None:
-        """Build the indexes `suspend_indexes` dropped (before anything reads by those columns)."""
-        saved, self.suspended_indexes = self.suspended_indexes, []
+    def restore_indexes(self, progress: bool = False, tables=None) -> None:
+        """Build the indexes `suspend_indexes` dropped (before anything reads by those columns);
+        `tables`: only theirs (tables the import is done with)."""
+        pairs = list(zip(self.suspended_tables, self.suspended_indexes))
+        keep = [(t, sql) for t, sql in pairs if tables is not None and t not in tables]
+        saved = [sql for t, sql in pairs if tables is None or t in tables]
+        self.suspended_tables, self.suspended_indexes = [t for t, _ in keep], [sql for _, sql in keep]
         if not saved:
             return
         with progress_bar(progress, total=len(saved), desc="table indexes", unit="index") as bar:

@@ -163,7 +163,7 @@ def import_folder(session, folder, *, progress: bool = False) -> Report:
                     continue
                 for where, row in read_rows(paths[table], table, bar, REQUIRED_COLUMNS[table]):
                     writer.add(table, row, where)
-                writer.resolve()
+                writer.table_done(table)
             writer.finish()
         writer.location_postcodes.clear()
 

@@ -145,6 +145,13 @@ class HsdsWriter:
         for table, row, where in pending:
             self._write(table, row, where)
 
+    def table_done(self, table: str) -> None:
+        """All rows of `table` have been added: write the pending ones, and let the Loader know
+        when no more will come (finish() still writes services' categories and attributes)."""
+        self.resolve()
+        if table not in ("service", "attribute"):
+            self.loader.table_done(table)
+
     def finish(self) -> None:
         """Write what is pending, then categories and implied attributes."""
         self.resolve()

@@ -7,7 +7,8 @@ the child reads the files with the same HsdsWriter and sends each batch down a p
 dicts, or for tables with dates and times their finished parameter tuples, Loader._params); the
 parent, which holds the transaction, writes them in order, answers the child's id lookups
 (Loader.existing_ids) after writing everything sent before, and gets the child's warnings and
-touched services at the end. The child never touches the database connection it inherits, and
+touched services at the end. When the child is done with a table, the parent builds its
+suspended indexes (base.Loader.suspend_indexes) while the child reads on. The child never touches the database connection it inherits, and
 leaves with os._exit (multiprocessing's fork start), so nothing of the parent's transaction is
 closed or rolled back behind its back. A bad row fails the child with the same ImportFailed,
 raised again in the parent: the transaction rolls back as always.
@@ -54,6 +55,8 @@ def run(writer, read) -> None:
                 loader.write(table, loader._params(table, rows), ids)
             elif kind == "ids":
                 here.send(loader.existing_ids(message[1], message[2]))
+            elif kind == "table_done":
+                loader.restore_indexes(tables=(message[1],))
             elif kind == "sql":
                 loader.execute_many(message[1], message[2])
             elif kind == "failed":
