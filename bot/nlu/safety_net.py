@@ -57,7 +57,7 @@ _ON_MEDICATION = re.compile(r"(?:i'?m |im |i am |i |ya )?(?:on|take|taking|use|u
 # text in spanish", "do you tell my insurance", "is this a shelter hotline").
 _ABOUT_SIGNPOST = re.compile(
     r"^(?:are|r) (?:you|u)\b|^(?:is|was) (?:this|it) (?:a|an|the)\b|"
-    r"^(?:sirve|funciona|es|esto es) (?:solo |nomas |tambien )?(?:para|con)\b|\b(?:does|will|would|can) (?:this|it|signpost) (?:work|help)\b|"
+    r"^(?:sirve|funciona) (?:solo |nomas |tambien )?(?:para|con)\b|\b(?:does|will|would|can) (?:this|it|signpost) (?:work|help)\b|"
     r"^(?:is|es) (?:this|it|esto) (?:only |just |solo )?(?:for|para)\b|\bwho (?:answers|reads|responds|am i (?:texting|talking))\b|"
     r"\bdo i (?:talk|text|speak) (?:to|with)\b|^(?:eres|es esto|esto es)\b|\bquien (?:contesta|me contesta|lee|responde)\b|"
     r"\b(?:do|will|would|does) (?:you|u|y'?all|you guys|signpost) (?:tell|share|report|sell|keep|store|give)\b|"
@@ -240,7 +240,9 @@ def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
     # "not now" / "no por ahora": a no, even when the model took the time word for an answer.
     if NEGATED_TIME.fullmatch(norm) and model_intent not in ("deny", "crisis", "choose", "more", "menu", "reset"):
         return "deny"
-    if model_intent in ("help", "greet") and (_ABOUT_SIGNPOST.search(norm) or _WHERE_THEY_GOT_US.search(norm)):
+    # A question about Signpost is never a bare answer, even when the model is unsure (nlu_fallback):
+    # "eres hombre o mujer" must not become a gender preference.
+    if model_intent in ("help", "greet", "nlu_fallback") and (_ABOUT_SIGNPOST.search(norm) or _WHERE_THEY_GOT_US.search(norm)):
         return None
     if _PREFERENCE.fullmatch(norm) and model_intent in INFORM_OVERRIDABLE:
         return "inform"

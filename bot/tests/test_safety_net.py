@@ -263,3 +263,13 @@ def test_round3_model_reading_stands(text, model, expected):
 ])
 def test_round3_not_overreaching(text, model, expected):
     assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("eres hombre o mujer", "nlu_fallback", None),     # a question to Signpost, not a gender preference
+    ("sirve para mi familia tambien", "nlu_fallback", None),
+    ("es para mujeres", "nlu_fallback", "inform"),     # an answer: who it is for
+    ("mujeres", "nlu_fallback", "inform"),
+])
+def test_round3_question_about_signpost_when_the_model_is_unsure(text, model, expected):
+    assert rule_intent(text, model) == expected
