@@ -477,7 +477,7 @@ def write_results(cv_rows, served) -> None:
         fast = [r for r in cv_rows if r["train_seconds"] < 180] or cv_rows
         best = max(fast, key=lambda r: (r["cv_macro_f1"], r["heldout_min_need_recall"]))
         lines += ["", f"Best by CV F1 among pipelines training in under 3 minutes: **{best['pipeline']}**; "
-                  "config.yml uses the TF-IDF classifier (chosen on grouped CV: `bench_bot.py nlu`). Every pipeline ends with the same rule layer "
+                  "the first row is config.yml's own pipeline (chosen on grouped CV: `bench_bot.py nlu`). Every pipeline ends with the same rule layer "
                   "(bot/nlu/safety_net.py: crisis keywords, MENU/RESET/MORE/numbers, unambiguous need keywords, "
                   "place-or-preference-only messages as `inform`), so the figures are the system's, not the bare "
                   "classifier's. The machine was shared with other test runs (load average about 6 on 2 cores): "

@@ -134,6 +134,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         except ValueError as err:
             logger.debug(f"TfidfIntentClassifier not loaded ({err}); untrained")
             pipeline = None
+        if pipeline is not None and "sentences" in dict(pipeline.named_steps["features"].transformer_list):
+            sentence_embeddings(["warm-up"])  # load the encoder (about 3 s) with the model, not on the first message
         return cls(config, model_storage, resource, pipeline)
 
     def process(self, messages: List[Message]) -> List[Message]:
