@@ -65,6 +65,13 @@ _ABOUT_SIGNPOST = re.compile(
     r"\bpuedo (?:escribir|hablar)\b[^.?!]{0,15}\b(?:espanol|ingles)\b|"
     r"\b(?:do you|do u|hablas|habla usted|hablan)\b[^.?!]{0,10}\b(?:speak )?(?:spanish|espanol|english|ingles)\b")
 
+# An errand that only mentions a need word is no request for that need: a job driving for a ride
+# share, a promo code, a complaint about a landlord, a deposit back. The model's out_of_scope stands.
+_ERRAND_ABOUT_A_NEED = re.compile(
+    r"\b(?:(?:driver|driving|delivery) jobs?|jobs? (?:as a|driving)|(?:promo|discount|referral|ride ?share|uber|lyft) codes?|"
+    r"complain\w*|(?:file|make|poner) (?:a |una )?(?:complaint|queja)|quejarme|deposit back|(?:get|want) my deposit|"
+    r"refund|reembolso|devuelva\w* (?:el|mi) deposito)\b")
+
 # How they found Signpost ("i got this number from my counselor"): not a request for a counselor.
 _WHERE_THEY_GOT_US = re.compile(r"\b(?:got|have|found|gave me|give me|sent me) (?:this|your|the) (?:number|text line|line)\b|"
                                 r"\b(?:me (?:dio|dieron|paso|pasaron|mando|mandaron)) (?:este|tu|su|el) numero\b")
@@ -248,6 +255,8 @@ def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
         return "inform"
     if _ON_MEDICATION.fullmatch(norm) and model_intent in INFORM_OVERRIDABLE:
         return "inform"
+    if model_intent == "out_of_scope" and _ERRAND_ABOUT_A_NEED.search(norm):
+        return None
     fixed = keyword_text(text)
     need = parsing.need_from_keywords(keyword_text(text, fix_spelling=False))
     fixed_need = parsing.need_from_keywords(fixed)

@@ -273,3 +273,23 @@ def test_round3_not_overreaching(text, model, expected):
 ])
 def test_round3_question_about_signpost_when_the_model_is_unsure(text, model, expected):
     assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("want a job driving for uber, who is hiring", "out_of_scope", None),                # a job, not a ride
+    ("got a lyft promo code for me?", "out_of_scope", None),
+    ("where do i file a complaint about my landlord", "out_of_scope", None),         # a complaint, not housing
+    ("how do i get my deposit back, landlord kept it", "out_of_scope", None),
+    ("quiero poner una queja contra el dueño de la renta", "out_of_scope", None),
+])
+def test_round4_errand_about_a_need_word_stays_out_of_scope(text, model, expected):
+    assert rule_intent(text, model) == expected
+
+
+@pytest.mark.parametrize("text,model,expected", [
+    ("need a ride to my job interview", "out_of_scope", "find_transportation"),      # still a ride
+    ("landlord is kicking me out tonight", "out_of_scope", "find_housing"),
+    ("can i get a lyft code to get to my meeting", "find_transportation", None),     # the model's need stands
+])
+def test_round4_errand_rule_not_overreaching(text, model, expected):
+    assert rule_intent(text, model) == expected
