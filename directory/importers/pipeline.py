@@ -19,6 +19,7 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import signal
 
 from directory.importers.base import Loader
 
@@ -40,6 +41,7 @@ def run(writer, read) -> None:
     child.start()
     there.close()
     here = _Channel(here)
+    done = False
     try:
         while True:
             try:
@@ -63,10 +65,11 @@ def run(writer, read) -> None:
                 raise message[1]
             else:  # "done"
                 _merge(writer.report, message[1])
+                done = True
                 break
     finally:
-        if child.is_alive() and child.exitcode is None:
-            child.terminate()  # the write failed: stop reading
+        if not done and child.is_alive():
+            child.kill()  # the write failed: stop reading (SIGKILL: it holds nothing to clean up)
         child.join()
         here.close()
 
@@ -94,6 +97,7 @@ class _Channel:
 
 
 def _read_in_child(writer, read, pipe) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a handler inherited from the parent must not keep it alive
     writer.session = None  # the parent's: never used here
     pipe = _Channel(pipe)
     writer.loader.remote, writer.loader.cursor = pipe, None
