@@ -91,13 +91,10 @@ def test_import_memory_counts_every_process_of_the_command():
             time.sleep(0.2)
         assert bench_search.tree_rss_kb(parent.pid) >= 2 * 78_000  # both processes' 80 MB
     finally:
-        for pid in _descendants(parent.pid):
-            subprocess.run(["kill", str(pid)], check=False)
+        import os
+        import signal
+        children = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGKILL)
         parent.kill()
         parent.wait()
-
-
-def _descendants(pid: int) -> list[int]:
-    import subprocess
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]

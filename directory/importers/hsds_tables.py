@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from hashlib import sha1
 
 from directory import geocode
 from directory.importers.base import (ImportFailed, Loader, Report, clock_time, coordinates, date, integer,
@@ -32,8 +31,8 @@ from directory.importers.base import (ImportFailed, Loader, Report, clock_time, 
 from directory.importers.taxonomy_map import attributes_for_codes, category_for_codes
 from directory.models import utcnow
 from directory.vocab import ATTRIBUTES, CATEGORIES, language_code
-from directory.vocabulary import (_NS, ATTRIBUTE_TAXONOMY, CATEGORY_TAXONOMY, attribute_link, attribute_term_id,
-                                  category_term_id)
+from directory.vocabulary import (ATTRIBUTE_TAXONOMY, CATEGORY_TAXONOMY, attribute_link, attribute_term_id,
+                                  category_term_id, stable_id)
 
 _MISSING = object()
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
@@ -161,7 +160,7 @@ class HsdsWriter:
             category = self.service_category.get(service_id) or category_for_codes(codes)
             if category and service_id not in self.service_category:
                 self.service_category[service_id] = category
-                self.loader.add("attribute", _attr_row(_category_attr(service_id, category)))
+                self.loader.add("attribute", _category_attr(service_id, category))
             for code in attributes_for_codes(codes):
                 self.loader.add("attribute", _attr_row(attribute_link(service_id, code)))
         for service_id, category in self.service_category.items():
@@ -412,20 +411,8 @@ class HsdsWriter:
 
 def _category_attr(service_id: str, code: str) -> dict:
     """vocabulary.category_link as a plain row (no ORM object per row: this runs a million times)."""
-    return {"id": _category_link_id(service_id), "link_id": service_id, "link_entity": "service",
+    return {"id": stable_id("category", service_id), "link_id": service_id, "link_entity": "service",
             "link_type": "category", "taxonomy_term_id": category_term_id(code), "value": None}
-
-
-_NS_BYTES = _NS.bytes
-
-
-def _category_link_id(service_id: str) -> str:
-    """stable_id("category", service_id) (a UUID 5) without uuid.UUID's int arithmetic: a third of the time."""
-    digest = bytearray(sha1(_NS_BYTES + ("category|" + service_id).encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _attr_row(attr) -> dict:
