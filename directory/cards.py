@@ -22,7 +22,8 @@ import orjson
 from directory import schedules as sched
 from directory.models import Address
 
-from directory.search import as_date, as_datetime, as_time, fetch_rows, in_clause, slot_of_row, slots_of
+from directory.search import (as_date, as_datetime, as_time, fetch_rows, in_clause, schedule_rows, slot_of_row,
+                              slots_from_rows)
 from directory.vocab import language_code
 
 CARD_VERSION = 1
@@ -67,16 +68,25 @@ def language_codes(languages) -> list[str]:
 
 def attribute_codes(bind, ids) -> dict[str, list[str]]:
     """Attribute codes of services and locations by their id."""
+    return codes_by_link(attribute_rows(bind, ids))
+
+
+def attribute_rows(bind, ids) -> list[tuple[str, str]]:
+    """(link id, attribute code) rows of these services and locations."""
     marks, params = in_clause("link", ids)
     if not marks:
-        return {}
-    out: dict[str, list[str]] = {}
+        return []
     # link_entity is named so that ix_attribute_link (link_entity, link_id) finds the rows: without
     # it SQLite reads every attribute of every term (seconds on a million listings).
-    for link_id, code in fetch_rows(
-            bind, "SELECT a.link_id, t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
-                  f"WHERE a.link_entity IN ('service', 'location') AND a.link_id IN ({marks}) "
-                  "AND t.taxonomy = 'signpost-attribute'", params):
+    return fetch_rows(
+        bind, "SELECT a.link_id, t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
+              f"WHERE a.link_entity IN ('service', 'location') AND a.link_id IN ({marks}) "
+              "AND t.taxonomy = 'signpost-attribute'", params)
+
+
+def codes_by_link(rows) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for link_id, code in rows:
         out.setdefault(link_id, []).append(code)
     return out
 
@@ -167,30 +177,52 @@ def build_cards(bind, sal_ids, read: dict | None = None) -> dict[str, dict]:
 
 def cards_of(bind, listing_rows, read: dict | None = None) -> dict[str, dict]:
     """build_cards for `Listing` rows the caller has already read (LISTING_COLUMNS, LISTING_FROM)."""
-    listings = {r.sal_id: r for r in listing_rows}
+    listings = list({r.sal_id: r for r in listing_rows}.values())
+    return cards_from_rows(listings, rows_for_cards(bind, listings), read)
+
+
+# What cards_from_rows needs beyond the Listing rows: fetch_rows results, plain tuples (a big import
+# reads them in one process and builds the cards in another, importers/pipeline.py).
+CardRows = namedtuple("CardRows", "addresses phones languages schedules attributes")
+
+
+def rows_for_cards(bind, listings) -> CardRows:
+    """Everything the cards of these Listing rows are made of besides themselves (a few indexed queries)."""
     if not listings:
-        return {}
-    service_ids = list(dict.fromkeys(r.service_id for r in listings.values()))
-    location_ids = list(dict.fromkeys(r.location_id for r in listings.values()))
+        return CardRows([], [], [], [], [])
+    service_ids = list(dict.fromkeys(r.service_id for r in listings))
+    location_ids = list(dict.fromkeys(r.location_id for r in listings))
     svc_marks, svc_params = in_clause("svc", service_ids)
     loc_marks, loc_params = in_clause("loc", location_ids)
-    address_of = _address_lines(fetch_rows(
-        bind, "SELECT location_id, address_1, address_2, city, state_province, postal_code, address_type "
-              f"FROM address WHERE location_id IN ({loc_marks})", loc_params))
-    phone_of = _first_phones(fetch_rows(  # the service's phones first, then the location's
-        bind, "SELECT 's' || service_id, number, extension, type FROM phone "
-              f"WHERE service_id IN ({svc_marks}) UNION ALL "
-              f"SELECT 'l' || location_id, number, extension, type FROM phone WHERE location_id IN ({loc_marks})",
-        {**svc_params, **loc_params}))
-    languages = _by(map(_LanguageRow._make, fetch_rows(
-        bind, f"SELECT service_id, code, name FROM language WHERE service_id IN ({svc_marks})", svc_params)), 0)
-    slots = slots_of(bind, [(r.sal_id, r.service_id, r.timezone) for r in listings.values()], _slot_text_of_row)
-    attrs = attribute_codes(bind, service_ids + location_ids)
+    return CardRows(
+        addresses=fetch_rows(
+            bind, "SELECT location_id, address_1, address_2, city, state_province, postal_code, address_type "
+                  f"FROM address WHERE location_id IN ({loc_marks})", loc_params),
+        phones=fetch_rows(  # the service's phones first, then the location's
+            bind, "SELECT 's' || service_id, number, extension, type FROM phone "
+                  f"WHERE service_id IN ({svc_marks}) UNION ALL "
+                  f"SELECT 'l' || location_id, number, extension, type FROM phone WHERE location_id IN ({loc_marks})",
+            {**svc_params, **loc_params}),
+        languages=fetch_rows(
+            bind, f"SELECT service_id, code, name FROM language WHERE service_id IN ({svc_marks})", svc_params),
+        schedules=schedule_rows(bind, [(r.sal_id, r.service_id) for r in listings]),
+        attributes=attribute_rows(bind, service_ids + location_ids))
+
+
+def cards_from_rows(listings, rows: CardRows, read: dict | None = None) -> dict[str, dict]:
+    """The cards of these Listing rows (one each), from their rows_for_cards; no database.
+    `read`: see build_cards."""
+    address_of = _address_lines(rows.addresses)
+    phone_of = _first_phones(rows.phones)
+    languages = _by(map(_LanguageRow._make, rows.languages), 0)
+    slots = slots_from_rows(rows.schedules, [(r.sal_id, r.service_id, r.timezone) for r in listings],
+                            _slot_text_of_row)
+    attrs = codes_by_link(rows.attributes)
     if read is not None:
         read.update(attributes=attrs, languages=languages)
     no_phone = (None, None)
     cards = {}
-    for r in listings.values():
+    for r in listings:
         # first_phone over the service's phones then the location's: the first voice-capable one, else the first
         svc_voice, svc_any = phone_of.get("s" + r.service_id, no_phone)
         loc_voice, loc_any = phone_of.get("l" + r.location_id, no_phone)

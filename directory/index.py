@@ -7,7 +7,7 @@ and reindexes them before the commit, so a card cannot go stale behind a page's 
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, event, insert, select, update
@@ -24,17 +24,19 @@ BATCH = 500
 def reindex_services(session, service_ids) -> int:
     """Rebuild the search entries of these services. Returns how many entries now exist for them."""
     ids = list(dict.fromkeys(service_ids))
+    reads = what_to_read(session.connection())
     written = 0
     for i in range(0, len(ids), BATCH):
-        written += _reindex_batch(session, ids[i:i + BATCH])
+        written += _reindex_batch(session, ids[i:i + BATCH], reads)
     return written
 
 
 def reindex_all(session, progress=None) -> int:
     ids = session.scalars(select(Service.id).order_by(Service.id)).all()
+    reads = what_to_read(session.connection())
     total = 0
     for i in range(0, len(ids), BATCH):
-        total += _reindex_batch(session, ids[i:i + BATCH])
+        total += _reindex_batch(session, ids[i:i + BATCH], reads)
         if progress:
             progress(min(BATCH, len(ids) - i))
     return total
@@ -49,39 +51,81 @@ _ENTRY_COLUMNS = ("service_at_location_id", "service_id", "latitude", "longitude
                   "language_bits", "beds_available", "active", "search_text", "card")
 
 
-def _reindex_batch(session, ids: list[str]) -> int:
+def _reindex_batch(session, ids: list[str], reads: Reads) -> int:
     conn = session.connection()
+    inserts, updates, stale = entries_of(*read_batch(conn, ids, reads))
+    write_entries(conn, inserts, updates, stale)
+    return len(updates) + len(inserts)
+
+
+# A batch is read (read_batch), made into entries (entries_of, no database) and written. The parts
+# are plain rows, so that a big import can make the entries in a second process (importers/pipeline.py).
+
+
+def _listings(rows) -> list[tuple]:
+    """(Listing, latitude, longitude, alternate name, status) of read_batch's listing rows."""
+    n = len(cards.Listing._fields)
+    make = cards.Listing._make
+    return [(make(r[:n]), *r[n:]) for r in rows]
+
+
+# Two reads a batch can skip when the whole table has nothing for them (a first import: no entries
+# yet; most directories: no languages of a place), worth ~4 s of a million-listing import.
+Reads = namedtuple("Reads", "place_languages entries")
+
+
+def what_to_read(conn) -> Reads:
+    return Reads(place_languages=bool(fetch_rows(conn, "SELECT 1 FROM language WHERE location_id IS NOT NULL LIMIT 1", {})),
+                 entries=bool(fetch_rows(conn, "SELECT 1 FROM search_entry LIMIT 1", {})))
+
+
+def read_batch(conn, ids: list[str], reads: Reads) -> tuple:
+    """What the search entries of these services are made of: (listing rows, the geocoded ones'
+    cards.CardRows as a plain tuple, languages of their places, their existing entries)."""
     svc_marks, svc_params = in_clause("svc", ids)
     # Plain SQL through fetch_rows: a million listings go through here on a big import.
-    # The card's columns and four more, in one read for both (cards.cards_of takes the first part).
-    n = len(cards.Listing._fields)
-    rows = [(cards.Listing._make(r[:n]), *r[n:]) for r in fetch_rows(
-        conn, f"SELECT {cards.LISTING_COLUMNS}, l.latitude, l.longitude, s.alternate_name, s.status "
-              f"{cards.LISTING_FROM} WHERE sal.service_id IN ({svc_marks})", svc_params)]
-    location_ids = list({listing.location_id for listing, *_ in rows})
+    # The card's columns and four more, in one read for both.
+    rows = fetch_rows(conn, f"SELECT {cards.LISTING_COLUMNS}, l.latitude, l.longitude, s.alternate_name, s.status "
+                            f"{cards.LISTING_FROM} WHERE sal.service_id IN ({svc_marks})", svc_params)
+    listings = _listings(rows)
+    card_rows = cards.rows_for_cards(conn, [listing for listing, lat, lon, *_ in listings
+                                            if lat is not None and lon is not None])
+    location_ids = list({listing.location_id for listing, *_ in listings})
+    place_languages = []
+    if location_ids and reads.place_languages:  # languages of a place (rare): not on the cards, but searchable
+        loc_marks, loc_params = in_clause("loc", location_ids)
+        place_languages = fetch_rows(
+            conn, f"SELECT location_id, code, name FROM language WHERE location_id IN ({loc_marks})", loc_params)
+    existing = fetch_rows(
+        conn, f"SELECT service_at_location_id, id FROM search_entry WHERE service_id IN ({svc_marks})",
+        svc_params) if reads.entries else []
+    return rows, tuple(card_rows), place_languages, existing
+
+
+def entries_of(rows, card_rows, place_languages, existing) -> tuple[list, list, list]:
+    """The search entries of a read_batch: (rows to insert and to update, in _ENTRY_COLUMNS order,
+    updates ending with the entry id; ids of entries to delete)."""
     read: dict = {}  # the cards read attribute codes and service languages: used for the bits too
-    card_by_sal = cards.cards_of(conn, (listing for listing, lat, lon, *_ in rows
-                                        if lat is not None and lon is not None), read)
+    listings = _listings(rows)
+    card_by_sal = cards.cards_from_rows([listing for listing, lat, lon, *_ in listings
+                                         if lat is not None and lon is not None],
+                                        cards.CardRows._make(card_rows), read)
 
     attr_bits: dict[str, int] = defaultdict(int)  # by service id or location id
-    for link_id, codes in read.get("attributes", {}).items():
+    for link_id, codes in read["attributes"].items():
         for code in codes:
             attr_bits[link_id] |= ATTRIBUTE_BITS.get(code, 0)
 
     lang_bits: dict[str, int] = defaultdict(int)
-    for service_id, languages in read.get("languages", {}).items():
+    for service_id, languages in read["languages"].items():
         for language in languages:
             lang_bits[service_id] |= _language_bit(language.code, language.name)
-    if location_ids:  # languages of a place (rare): not on the cards, but searchable
-        loc_marks, loc_params = in_clause("loc", location_ids)
-        for location_id, code, name in fetch_rows(
-                conn, f"SELECT location_id, code, name FROM language WHERE location_id IN ({loc_marks})", loc_params):
-            lang_bits[location_id] |= _language_bit(code, name)
+    for location_id, code, name in place_languages:
+        lang_bits[location_id] |= _language_bit(code, name)
 
-    existing = dict(fetch_rows(
-        conn, f"SELECT service_at_location_id, id FROM search_entry WHERE service_id IN ({svc_marks})", svc_params))
+    existing = dict(existing)
     keep, inserts, updates = set(), [], []
-    for listing, lat, lon, alt, status in rows:
+    for listing, lat, lon, alt, status in listings:
         if lat is None or lon is None:
             continue  # virtual or ungeocoded: found by the read API, not by distance
         sal_id, service_id, location_id = listing.sal_id, listing.service_id, listing.location_id
@@ -95,11 +139,10 @@ def _reindex_batch(session, ids: list[str]) -> int:
             updates.append(values + (existing[sal_id],))
         else:
             inserts.append(values)
-    _write_entries(conn, inserts, updates, [eid for sal, eid in existing.items() if sal not in keep])
-    return len(keep) + len(inserts)
+    return inserts, updates, [eid for sal, eid in existing.items() if sal not in keep]
 
 
-def _write_entries(conn, inserts: list[tuple], updates: list[tuple], stale: list[int]) -> None:
+def write_entries(conn, inserts: list[tuple], updates: list[tuple], stale: list[int]) -> None:
     """Rows in _ENTRY_COLUMNS order (updates end with the entry id). One executemany per batch:
     through the SQLite driver directly (SQLAlchemy's per-row parameter handling costs as much as
     the write), through Core elsewhere."""

@@ -443,18 +443,27 @@ def slot_of_row(byday, opens_at, closes_at, valid_from, valid_to) -> sched.Slot:
 def slots_of(bind, sal_rows, make_slot=slot_of_row) -> dict[str, tuple[str | None, list]]:
     """load_slots for (service_at_location id, service id, time zone) rows the caller already has.
     `make_slot(byday, opens_at, closes_at, valid_from, valid_to)` makes each slot (default: a Slot)."""
+    return slots_from_rows(schedule_rows(bind, sal_rows), sal_rows, make_slot)
+
+
+def schedule_rows(bind, sal_rows) -> list[tuple]:
+    """The schedule rows slots_from_rows needs for (service_at_location id, service id, ...) rows."""
     if not sal_rows:
-        return {}
+        return []
     sal_marks, params = in_clause("sal", [r[0] for r in sal_rows])
     service_marks, service_params = in_clause("svc", {r[1] for r in sal_rows})
     columns = "service_at_location_id, service_id, byday, opens_at, closes_at, valid_from, valid_to"
+    # Two indexed halves: with OR (or "service_at_location_id IS NULL" in SQL), SQLite would read
+    # the whole schedule table. The second half's rows tied to a place are skipped by slots_from_rows.
+    return fetch_rows(bind, f"SELECT 1, {columns} FROM schedule WHERE service_at_location_id IN ({sal_marks}) "
+                            f"UNION ALL SELECT 0, {columns} FROM schedule WHERE service_id IN ({service_marks})",
+                      {**params, **service_params})
+
+
+def slots_from_rows(rows, sal_rows, make_slot=slot_of_row) -> dict[str, tuple[str | None, list]]:
+    """slots_of from schedule_rows already read: a place's own schedule, else its service's."""
     by_sal, by_service = {}, {}
-    for own, sal_id, service_id, byday, opens_at, closes_at, valid_from, valid_to in fetch_rows(
-            # Two indexed halves: with OR (or "service_at_location_id IS NULL" in SQL), SQLite would
-            # read the whole schedule table. The second half's rows tied to a place are skipped below.
-            bind, f"SELECT 1, {columns} FROM schedule WHERE service_at_location_id IN ({sal_marks}) UNION ALL "
-                  f"SELECT 0, {columns} FROM schedule WHERE service_id IN ({service_marks})",
-            {**params, **service_params}):
+    for own, sal_id, service_id, byday, opens_at, closes_at, valid_from, valid_to in rows:
         if sal_id and not own:
             continue
         slot = make_slot(byday, opens_at, closes_at, valid_from, valid_to)

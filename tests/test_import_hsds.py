@@ -443,13 +443,28 @@ def _table_dump():
     return out
 
 
+def _with_languages(folder: Path) -> None:
+    """A language for one service and one for a place (searchable, though not on the card)."""
+    with open(folder / "languages.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "service_id", "location_id", "name", "code"])
+        w.writerow(["lang-svc", str(uuid.uuid5(uuid.NAMESPACE_URL, "svc/1")), "", "Spanish", "es"])
+        w.writerow(["lang-loc", "", str(uuid.uuid5(uuid.NAMESPACE_URL, "loc/2")), "Vietnamese", "vi"])
+
+
 def test_a_big_import_checked_in_a_second_process_writes_what_one_process_does(tmp_path, monkeypatch):
-    """importers/pipeline.py: the same rows, counts, warnings and search entries as in one process."""
+    """importers/pipeline.py: the same rows, counts, warnings and search entries as in one process,
+    for a first import (entries inserted) and an import again (entries updated in place)."""
+    from directory import index
     from directory.importers import base, pipeline
     write_package(tmp_path / "pkg", 2500)  # two batches a table, id lookups between them
     with open(tmp_path / "pkg" / "phones.csv", "a", newline="") as f:
         csv.writer(f).writerow(["stray-phone", "no-such-service", "816-555-9999", "voice"])
+    _with_languages(tmp_path / "pkg")
+    write_package(tmp_path / "again", 2500, rename={3: "Renamed Service"})
+    _with_languages(tmp_path / "again")
     monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
+    monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)  # the search entries' bulk path too
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # split even on a one-CPU runner
     results = {}
     for mode in ("one", "two"):
@@ -461,13 +476,96 @@ def test_a_big_import_checked_in_a_second_process_writes_what_one_process_does(t
             monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
         else:
             monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS")
-            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append(1) or _run(*a))
+            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append("read") or _run(*a))
+            monkeypatch.setattr(pipeline, "reindex",
+                                lambda *a, _reindex=pipeline.reindex: used.append("index") or _reindex(*a))
         report = run_import(tmp_path / "pkg")
-        assert used == ([1] if mode == "two" else [])
-        results[mode] = (report.summary(), report.service_ids, _table_dump())
+        first = (report.summary(), report.service_ids, _table_dump())
+        report = run_import(tmp_path / "again")
+        assert used == (["read", "index"] * 2 if mode == "two" else [])
+        results[mode] = (first, report.summary(), _table_dump())
     assert results["one"] == results["two"]
-    summary = results["two"][0]
+    (summary, _ids, first), _summary, again = results["two"]
     assert "2,500 service rows (2,500 new, 0 updated)" in summary and "lost that link" in summary
+    assert len(first["search_entry"]) == len(again["search_entry"]) == 2500
+    renamed = [e for e in again["search_entry"] if "renamed service" in e["search_text"]]
+    assert len(renamed) == 1 and json.loads(renamed[0]["card"])["name"] == "Renamed Service"
+    from directory.vocab import language_mask
+    by_service = {e["service_id"]: e for e in first["search_entry"]}
+    uid = lambda *p: str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(map(str, p))))  # noqa: E731
+    assert by_service[uid("svc", 1)]["language_bits"] == language_mask(["es"])
+    assert by_service[uid("svc", 2)]["language_bits"] == language_mask(["vi"])  # the place's
+
+
+@pytest.mark.parametrize("where", ["making entries", "writing entries"])
+def test_a_failed_search_index_step_in_two_processes_changes_nothing(empty_db_url, tmp_path, monkeypatch, where):
+    """The second process's error (making the cards and entries) comes back and rolls the import
+    back; a failed write stops that process."""
+    from directory import index
+    from directory.importers import base, pipeline
+    write_package(tmp_path / "pkg", 1200)  # three batches of entries
+    monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
+    monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS", raising=False)
+    db.configure(empty_db_url)
+    calls = []
+
+    def entries_of(*batch, _entries_of=index.entries_of):
+        if len(calls) == 1:  # runs in the second process: its `calls` is its own
+            raise ValueError("bad card")
+        calls.append(1)
+        return _entries_of(*batch)
+
+    def write_entries(*args, _write=index.write_entries):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        _write(*args)
+    if where == "making entries":
+        monkeypatch.setattr(index, "entries_of", entries_of)
+        expected = (ValueError, "bad card")
+    else:
+        monkeypatch.setattr(index, "write_entries", write_entries)
+        expected = (RuntimeError, "disk full")
+    before = counts()
+    with pytest.raises(expected[0], match=expected[1]):
+        run_import(tmp_path / "pkg")
+    assert counts() == before
+    import multiprocessing
+    assert not multiprocessing.active_children()
+
+
+def test_the_writers_inbox_holds_a_bounded_number_of_bytes(monkeypatch):
+    """pipeline._Inbox reads ahead while the writer is busy, but stops at LIMIT bytes until it catches up."""
+    import multiprocessing
+    import time
+    from directory.importers import pipeline
+    monkeypatch.setattr(pipeline._Inbox, "LIMIT", 1000)
+    here, there = multiprocessing.Pipe()
+    sent = []
+
+    def send():
+        for i in range(8):
+            there.send_bytes(bytes([i]) * 600)
+            sent.append(i)
+        there.close()
+    import threading
+    sender = threading.Thread(target=send)
+    inbox = pipeline._Inbox(here)
+    sender.start()
+    deadline = time.monotonic() + 5
+    while inbox.size <= inbox.LIMIT and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # it would have read on by now if it were going to
+    assert inbox.size == 1200 and len(inbox.messages) == 2  # over the limit by less than a message
+    received = [inbox.recv_bytes() for _ in range(8)]
+    assert received == [bytes([i]) * 600 for i in range(8)]
+    with pytest.raises(EOFError):
+        inbox.recv_bytes()
+    inbox.stop()
+    sender.join()
+    assert inbox.peak <= 1200 and not inbox.thread.is_alive()
 
 
 def test_a_failed_write_stops_the_checking_process_and_changes_nothing(empty_db_url, tmp_path, monkeypatch):

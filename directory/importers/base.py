@@ -512,6 +512,7 @@ def progress_bar(enabled: bool, **kwargs):
 def finish(loader: Loader, progress: bool = False) -> Report:
     """Flush what is left and rebuild the search entries of every touched service."""
     from directory import index
+    from directory.importers import pipeline
     loader.flush()
     loader.restore_indexes(progress)  # the search entries are read through them
     report = loader.report
@@ -521,10 +522,13 @@ def finish(loader: Loader, progress: bool = False) -> Report:
     bulk = len(ids) >= index.BULK_RTREE_MIN
     triggers = index.suspend_rtree_triggers(loader.session) if bulk else []
     with progress_bar(progress, total=len(ids), desc="search index", unit="services") as bar:
-        for i in range(0, len(ids), 5000):
-            chunk = ids[i:i + 5000]
-            written += index.reindex_services(loader.session, chunk)
-            bar.update(len(chunk))
+        if bulk and pipeline.available(loader):
+            written = pipeline.reindex(loader.session, ids, bar.update)  # cards made in a second process
+        else:
+            for i in range(0, len(ids), 5000):
+                chunk = ids[i:i + 5000]
+                written += index.reindex_services(loader.session, chunk)
+                bar.update(len(chunk))
     if triggers:
         with progress_bar(progress, total=1, desc="search R*Tree", unit="tree") as bar:
             index.rebuild_rtree(loader.session, triggers)
