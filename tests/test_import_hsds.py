@@ -503,7 +503,7 @@ def test_a_failed_search_index_step_in_two_processes_changes_nothing(empty_db_ur
     back; a failed write stops that process."""
     from directory import index
     from directory.importers import base, pipeline
-    write_package(tmp_path / "pkg", 1200)  # three batches of entries
+    write_package(tmp_path / "pkg", 1200)  # several batches of entries
     monkeypatch.setattr(base, "BIG_IMPORT_BYTES", 0)
     monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
