@@ -40,7 +40,9 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:won'?t|wont|will not|can'?t|cant|not) (?:wake(?: him| her| them)?(?: up)?|waking up|respond(?:ing)?)\b(?! to\b)",
         r"\b(?:he|she|they|hes|shes|him|her|friend|bf|gf|boyfriend|girlfriend|brother|sister|son|daughter|roommate|girl|guy|man|woman|baby)\b(?:'s| is| are)?[^.?!]{0,25}\bnot (?:moving|responding)\b(?! to\b)|\bno se mueve\b|\bunresponsive\b|\bpassed out\b|\bturning blue\b|\b(?:lips|face|skin) (?:are |is |r |turning |look(?:s|ing)? |went |going )?(?:blue|purple|gray|grey)\b",
         r"\bno (?:se )?despierta\b|\bno reacciona\b|\bno responde\b|\binconsciente\b|\blabios morados\b|\bse (?:esta )?poniendo azul\b",
-        r"\btook (?:too many|a bunch of|all (?:my|the|of my)) (?:pills|xanax|percs?|oxys?|bars)\b",
+        r"\btook (?:too many|a bunch of|all (?:my|the|of my)) (?:pills|xanax|percs?|oxys?|bars|meds|medications?|medicine)\b(?! (?:to|back)\b| (?:this|in the) (?:morning|am|evening)\b)",
+        # Breathing that an overdose makes (fresh crisis batch, 2026-12-06)
+        r"\b(?:he|she|they|hes|shes|he's|she's|they're|theyre|someone|somebody|friend|bf|gf|brother|sister|son|daughter|roommate)(?:'s| is| are| s)? (?:now )?(?:gasping|gurgling)\b|\bgasping for (?:air|breath)\b",
         r"\b(?:too much|bad batch of|laced with) (?:fent|fentanyl|dope|heroin)\b|\bfent(?:anyl)? in (?:it|the)\b",
         r"\bse paso (?:de|con) (?:la )?(?:droga|dosis|fentanilo|heroina)\b|\bse metio demasiad[oa]\b",
         r"\b(?:need|where can i get|give (?:him|her) |use) (?:narcan|naloxone)\b(?! training)",
@@ -67,6 +69,8 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bbetter off dead\b|\bno reason to live\b|\bcan'?t go on\b|\bhurt(?:ing)? my ?self\b|\bcut(?:ting)? my ?self\b",
         r"\bmatarme\b|\b(?:me (?:quiero|voy a|voy|quisiera)|quiero|voy a) matar(?:me)?\b(?! a)|\bme quiero morir\b|\bquiero morir(?:me)?\b|\bquitarme la vida\b|\bno quiero vivir\b|\bacabar con (?:todo|mi vida)\b",
         r"\bhacerme dano\b|\bno vale la pena vivir\b|\bmejor muert[oa]\b",
+        # First-person forms of the ones above (fresh crisis batch, 2026-12-06)
+        r"\bmejor me mato\b|\bme mato y ya\b|\bme (?:tome|trague) (?:todas (?:las|mis)|un frasco de) (?:pastillas|pildoras|medicinas)\b",
         r"\b(?:standing|sitting|out) on (?:the|a|this) (?:roof|ledge|bridge)\b|\b(?:parad[oa]|sentad[oa]) en (?:el|la|un|una) (?:techo|azotea|puente|orilla)\b",
         r"\b(?:have|got|made) a plan to (?:die|kill myself|end (?:it|my life))\b|\b(?:tengo|hice) un plan para (?:morir|matarme|suicidarme|quitarme la vida)\b",
     ],

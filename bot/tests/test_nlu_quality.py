@@ -27,8 +27,11 @@ def heldout(name: str = "nlu_heldout.yml") -> dict[str, list[str]]:
             for block in data}
 
 
-def crisis_cases() -> dict:
-    return yaml.safe_load((HERE / "crisis_cases.yml").read_text())
+def crisis_cases(name: str = "crisis_cases.yml") -> dict:
+    return yaml.safe_load((HERE / name).read_text())
+
+
+CRISIS_FILES = ["crisis_cases.yml", "crisis_cases_fresh.yml"]
 
 
 def parse_all(agent, texts):
@@ -101,16 +104,24 @@ def test_each_need_recognised_95_percent(all_heldout_parses, name, need):
     assert rate >= 0.95, f"{need}: {rate:.0%} recognised; misses: {misses}"
 
 
-def test_crisis_caught_by_the_model_pipeline(agent):
-    cases = crisis_cases()
+@pytest.mark.parametrize("name", CRISIS_FILES)
+def test_crisis_caught_by_the_model_pipeline(agent, name):
+    cases = crisis_cases(name)
     for lang in ("en", "es"):
         parses = parse_all(agent, cases["crisis"][lang])
         missed = [t for t, p in zip(cases["crisis"][lang], parses) if p["intent"]["name"] != "crisis"]
         assert not missed, f"crisis missed ({lang}): {missed}"
 
 
-def test_crisis_false_alarms(agent):
-    texts = crisis_cases()["not_crisis"]
+@pytest.mark.parametrize("name", [
+    "crisis_cases.yml",
+    # Measured once on the model of NLU round 4 (bench/RESULTS.md, round 5): 6 of 30 look-alikes
+    # alarm: two by the keyword net on purpose (asking where to get naloxone, how to use it), four by
+    # the model, because every training example that names an overdose is a crisis. Known, not fixed.
+    pytest.param("crisis_cases_fresh.yml", marks=pytest.mark.xfail(
+        strict=True, reason="overdose-topic look-alikes: 6/30 false alarms (needs ordinary overdose-topic data)"))])
+def test_crisis_false_alarms(agent, name):
+    texts = crisis_cases(name)["not_crisis"]
     parses = parse_all(agent, texts)
     alarms = [t for t, p in zip(texts, parses) if p["intent"]["name"] == "crisis"]
     assert len(alarms) <= len(texts) // 30, f"false alarms: {alarms}"
