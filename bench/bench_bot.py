@@ -408,15 +408,29 @@ def _kept_subsections(text: str = None) -> list[str]:
     return kept
 
 
+def _generated_subsection(title: str, text: str = None) -> list[str]:
+    """The current text of one generated subsection ("### NLU pipelines" or "### Serving"), as lines:
+    what a partial run (`cv` or `serve` alone) keeps of the part it did not measure."""
+    if text is None:
+        text = RESULTS.read_text() if RESULTS.exists() else ""
+    m = re.search(r"^## Bot\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    for part in re.split(r"(?m)^(?=### )", m.group(1) if m else ""):
+        if part.startswith(title):
+            return part.rstrip().split("\n") + [""]
+    return []
+
+
 def write_results(cv_rows, served) -> None:
     cpu = os.cpu_count()
     lines = ["## Bot", "",
-             f"Measured by `make bench-bot` (bench/bench_bot.py) on this machine ({cpu} CPUs), "
-             f"{time.strftime('%Y-%m-%d')}.", ""]
-    if cv_rows:
+             f"Measured by `make bench-bot` (bench/bench_bot.py) on this machine ({cpu} CPUs); each generated "
+             f"subsection says its own date.", ""]
+    if not cv_rows:
+        lines += _generated_subsection("### NLU pipelines")
+    else:
         lines += ["### NLU pipelines", "",
-                  "5-fold cross-validation on data/nlu.yml (macro intent F1), one full training, and the "
-                  "held-out file bot/tests/nlu_heldout.yml (never trained on).", "",
+                  f"{time.strftime('%Y-%m-%d')}: 5-fold cross-validation on data/nlu.yml (macro intent F1), one full "
+                  "training, and the held-out file bot/tests/nlu_heldout.yml (never trained on).", "",
                   "| pipeline | CV macro F1 | 5-fold CV time (s) | full training (s) | held-out macro F1 | held-out worst need recall |",
                   "|---|---|---|---|---|---|"]
         for r in cv_rows:
@@ -435,9 +449,12 @@ def write_results(cv_rows, served) -> None:
     # Keep the dated subsections written by hand ("### NLU: ... (date)", "### Training-data revision ..."):
     # only "### NLU pipelines" and "### Serving" are regenerated here.
     lines += _kept_subsections()
-    if served:
+    if not served:
+        lines += _generated_subsection("### Serving")
+    else:
         lines += ["### Serving", "",
-                  f"Rasa server + action server + web app (demo SQLite) on localhost; {served['parses']} `POST /model/parse` "
+                  f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: Rasa server + action server + web app (demo "
+                  f"SQLite) on localhost; {served['parses']} `POST /model/parse` "
                   f"of held-out messages; {served['turns']} REST-channel turns of a hi -> search -> details -> referral "
                   "conversation.", "",
                   "| measure | p50 | p95 |", "|---|---|---|",

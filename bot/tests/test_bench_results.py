@@ -15,6 +15,15 @@ def test_dated_subsections_kept_generated_ones_not():
     assert kept == ["### NLU: data (2026-11-26, 20:56 UTC)", "", "before/after", ""]
 
 
+def test_a_partial_run_keeps_the_generated_subsection_it_did_not_measure():
+    """`bench_bot.py serve` alone once dropped the pipeline comparison the issue asks to keep."""
+    text = ("## Bot\n\nintro\n\n### NLU pipelines\n\n| pipeline | F1 |\n\n### NLU: data (2026-11-26)\n\nx\n\n"
+            "### Serving\n\nlatency\n\n## Next\n")
+    assert bench_bot._generated_subsection("### NLU pipelines", text) == ["### NLU pipelines", "", "| pipeline | F1 |", ""]
+    assert bench_bot._generated_subsection("### Serving", text) == ["### Serving", "", "latency", ""]
+    assert bench_bot._generated_subsection("### Serving", "## Bot\n\nintro\n") == []
+
+
 def test_cv_compares_the_pipeline_config_yml_runs():
     """`bench_bot.py cv`'s first pipeline is config.yml's own (it once described an older classifier)."""
     import yaml
