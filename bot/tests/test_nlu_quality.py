@@ -113,15 +113,19 @@ def test_crisis_caught_by_the_model_pipeline(agent, name):
         assert not missed, f"crisis missed ({lang}): {missed}"
 
 
-@pytest.mark.parametrize("name", [
-    "crisis_cases.yml",
-    # Measured once on the model of NLU round 4 (bench/RESULTS.md, round 5): 6 of 30 look-alikes
-    # alarm: two by the keyword net on purpose (asking where to get naloxone, how to use it), four by
-    # the model, because every training example that names an overdose is a crisis. Known, not fixed.
-    pytest.param("crisis_cases_fresh.yml", marks=pytest.mark.xfail(
-        strict=True, reason="overdose-topic look-alikes: 6/30 false alarms (needs ordinary overdose-topic data)"))])
-def test_crisis_false_alarms(agent, name):
-    texts = crisis_cases(name)["not_crisis"]
+_LOOK_ALIKES = "overdose-topic look-alikes the keyword net answers as a crisis on purpose (any overdose word) and a few the model does"
+
+
+@pytest.mark.parametrize("name,key", [
+    ("crisis_cases.yml", "not_crisis"),
+    # Measured once each (bench/RESULTS.md, NLU round 5): most of these alarm through the keyword
+    # net, which answers any message that names an overdose, or asks where to get naloxone, as a
+    # crisis (a false alarm costs one text; a missed overdose costs a life). Known, not fixed.
+    pytest.param("crisis_cases_fresh.yml", "not_crisis", marks=pytest.mark.xfail(strict=True, reason=_LOOK_ALIKES)),
+    pytest.param("crisis_cases_fresh.yml", "not_crisis_second_batch",
+                 marks=pytest.mark.xfail(strict=True, reason=_LOOK_ALIKES))])
+def test_crisis_false_alarms(agent, name, key):
+    texts = crisis_cases(name)[key]
     parses = parse_all(agent, texts)
     alarms = [t for t, p in zip(texts, parses) if p["intent"]["name"] == "crisis"]
     assert len(alarms) <= len(texts) // 30, f"false alarms: {alarms}"
