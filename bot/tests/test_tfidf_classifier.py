@@ -1,6 +1,8 @@
 """The intent classifier's length feature (bot/nlu/tfidf_classifier.py) and its skops round trip."""
 from __future__ import annotations
 
+import pytest
+
 import skops.io as sio
 
 from bot.nlu.tfidf_classifier import TfidfIntentClassifier, build_pipeline, length_token
@@ -41,20 +43,6 @@ def test_sentence_embeddings_ship_with_the_package_and_are_multilingual():
     assert sentence_embeddings([]).shape == (0, 512)
 
 
-def test_pipeline_with_sentence_embeddings_survives_skops(tmp_path):
-    config = {**TfidfIntentClassifier.get_default_config(), "length_weight": 0.5, "sentence_embedding_weight": 1.0}
-    texts = ["yes", "yep", "no", "nope", "need a meeting tonight", "sober house for women please"]
-    pipe = build_pipeline(config).fit(texts, ["affirm", "affirm", "deny", "deny", "find_support_group",
-                                              "find_sober_living"])
-    assert "sentences" in dict(pipe.named_steps["features"].transformer_list)
-    path = tmp_path / "m.skops"
-    sio.dump(pipe, path)
-    extra = sorted(t for t in sio.get_untrusted_types(file=path) if not t.startswith(("sklearn.", "numpy.", "scipy.")))
-    assert extra == ["bot.nlu.tfidf_classifier.length_token", "bot.nlu.tfidf_classifier.sentence_embeddings"]
-    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-    assert list(loaded.predict(texts + ["si claro"])) == list(pipe.predict(texts + ["si claro"]))
-
-
 def test_neighbour_similarity_leaves_a_training_rows_own_rewrites_out():
     """Each training row's feature is its similarity to the nearest *other* example of each intent,
     its own near-duplicate group left out ("pls" = "please"), the way a new message would see it;
@@ -76,18 +64,24 @@ def test_neighbour_similarity_leaves_a_training_rows_own_rewrites_out():
     assert np.isclose(new[0, 1], 1.0, atol=1e-4)  # at parse time every training example counts
 
 
-def test_pipeline_with_neighbour_feature_survives_skops(tmp_path):
+@pytest.mark.parametrize("extra_config,step,functions", [
+    ({}, "sentences", []),
+    ({"neighbour_weight": 1.0, "char_neighbour_weight": 0.5}, "neighbours", ["NeighbourSimilarity"]),
+])
+def test_pipeline_with_sentence_features_survives_skops(tmp_path, extra_config, step, functions):
+    """Saved and loaded with skops, the model gives the same probabilities; only our own functions
+    and classes are beyond scikit-learn's types."""
     config = {**TfidfIntentClassifier.get_default_config(), "length_weight": 0.5, "sentence_embedding_weight": 1.0,
-              "neighbour_weight": 1.0}
+              **extra_config}
     texts = ["yes", "sure", "no", "nope", "need a meeting tonight", "sober house for women please"]
     pipe = build_pipeline(config).fit(texts, ["affirm", "affirm", "deny", "deny", "find_support_group",
                                               "find_sober_living"])
-    assert "neighbours" in dict(pipe.named_steps["features"].transformer_list)
+    assert step in dict(pipe.named_steps["features"].transformer_list)
     path = tmp_path / "m.skops"
     sio.dump(pipe, path)
     extra = sorted(t for t in sio.get_untrusted_types(file=path) if not t.startswith(("sklearn.", "numpy.", "scipy.")))
-    assert extra == ["bot.nlu.tfidf_classifier.NeighbourSimilarity", "bot.nlu.tfidf_classifier.length_token",
-                     "bot.nlu.tfidf_classifier.sentence_embeddings"]
+    assert extra == sorted(f"bot.nlu.tfidf_classifier.{name}"
+                           for name in ["length_token", "sentence_embeddings", *functions])
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     probe = texts + ["si claro", "nah"]
     assert (loaded.predict_proba(probe) == pipe.predict_proba(probe)).all()
