@@ -354,11 +354,10 @@ class Loader:
 
     def execute_many(self, sql: str, params: list) -> None:
         """Any other statement of the import (placeholders: `placeholder`), in order with the batches."""
+        self.flush()
         if self.remote is not None:
-            self.flush()
             self.remote.send(("sql", sql, params))
         else:
-            self.flush()
             self.cursor.executemany(sql, params)
 
     def suspend_indexes(self) -> None:
