@@ -1,4 +1,4 @@
-"""Bot benchmarks (issue 4), written to the "## Bot" section of bench/RESULTS.md.
+"""Bot benchmarks, written to the "## Bot" section of bench/RESULTS.md.
 
   .venv-bot/bin/python bench/bench_bot.py cv      # pipelines: 5-fold CV macro intent F1, train time, held-out
   .venv-bot/bin/python bench/bench_bot.py nlu     # config.yml only: standard and grouped 5-fold CV, held-out recall

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Directory search benchmark (issue 2, "Speed"): writes the `## Directory search` section of bench/RESULTS.md.
+"""Directory search benchmark: writes the `## Directory search` section of bench/RESULTS.md.
 
 For each size (synthetic directories, bench/synthetic.py, cached under bench/out/) it measures, in
 one run on this machine:
-  core   directory.search.search(connection, query, listing_ids=False), as the search API calls it
+  core   directory.catalog.search.nearby.search(connection, query, listing_ids=False), as the search API calls it
          (the API reads listing ids with the cards), over a fixed set of origins near the data
          (25 km, a category 40% of the time, limit 10): median and p95 per query;
   floor  a raw sqlite3 R*Tree query of the boxes the core query ended with (ids only): the least
@@ -46,8 +46,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
-from directory import db, geo  # noqa: E402
-from directory.search import E7, build_query, search  # noqa: E402
+from directory import db  # noqa: E402
+from directory.catalog import geo
+from directory.catalog.search.nearby import E7, search  # noqa: E402
+from directory.catalog.search.query import build_query
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # gunicorn worker set-ups (always 2 workers, --preload): sync closes the connection after each
@@ -427,7 +429,7 @@ def render(report: dict, args) -> str:
              f"{args.seed}): listings around real US ZIP centroids weighted by urbanness, the five categories, "
              "attributes, languages, bed counts, weekly schedules. Queries: "
              f"{args.queries} origins drawn the same way (~1 km off a ZIP centroid), radius 25 km, a category 40% "
-             "of the time, limit 10. **core** = `directory.search.search(conn, query, listing_ids=False)` as the API calls it (positions, distances and entry ids; the result list reads the listing ids with the cards); **floor** = `SELECT id FROM "
+             "of the time, limit 10. **core** = `directory.catalog.search.nearby.search(conn, query, listing_ids=False)` as the API calls it (positions, distances and entry ids; the result list reads the listing ids with the cards); **floor** = `SELECT id FROM "
              "search_rtree` of the box each core search ended with (sqlite3, no join, filter or distance), timed right after that search, query by query, after an untimed pass that warms both; "
              f"**full scan** = haversine over every `search_entry` row in SQL, same filters and order "
              f"({args.full_scan_queries} queries).", ""]

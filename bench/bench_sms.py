@@ -100,7 +100,8 @@ def gateway_sender(stack: SmsStack):
 
 
 def rasa_sender(stack: SmsStack):
-    from directory.messaging import Settings, rasa_url
+    from directory.settings import Settings
+    from directory.texting.rasa_client import rasa_url
     servers = Settings(RASA_URL=stack.env.get("RASA_URL") or f"http://127.0.0.1:{stack.ports['RASA_PORT']}")
 
     def send(session, phone, message):
@@ -111,14 +112,15 @@ def rasa_sender(stack: SmsStack):
     return send
 
 
-def inbound_statuses(stack: SmsStack, phones: list[str]) -> dict:
+def inbound_statuses(stack: SmsStack, numbers: list[str]) -> dict:
     """What the gateway stored for these phones: {'answered': n, 'pending': n, ...}."""
     from sqlalchemy import func, select
 
-    from directory import db, people
-    from directory.sms_models import InboundMessage
+    from directory import db
+    from directory.people import phones
+    from directory.texting.models import InboundMessage
     db.configure(stack.env["DATABASE_URL"])
-    pseudonyms = [people.pseudonym(p) for p in phones]
+    pseudonyms = [phones.pseudonym(p) for p in numbers]
     counts: dict[str, int] = {}
     with db.Session() as s:
         for i in range(0, len(pseudonyms), 500):

@@ -12,12 +12,12 @@ Each listing is one organization's service at one physical location, as an impor
 it: organization (one per three listings), service (five categories, bed capacity on sober
 living and housing), location, address, phone, a weekly schedule (meetings in the evening,
 offices in the day, residences 24/7), languages, attributes, and its `search_entry` row (the
-R*Tree is fed by the triggers). `search_entry` is computed here the way directory.index does;
-tests/test_bench_smoke.py checks that the two agree.
+R*Tree is fed by the triggers). `search_entry` is computed here the way directory.catalog.index does;
+tests/bench/test_bench_smoke.py checks that the two agree.
 
 Generated databases are cached under bench/out/ by size and seed (`cached_db`), and so are the
 same listings as an HSDS 3.0 CSV datapackage for the import benchmark (`cached_hsds_csv`, in the
-columns directory/importers/hsds_csv.py reads; bed capacity is not part of HSDS 3.0).
+columns directory/catalog/importers/hsds_csv.py reads; bed capacity is not part of HSDS 3.0).
 """
 from __future__ import annotations
 
@@ -33,11 +33,11 @@ from pathlib import Path
 from sqlalchemy import Boolean, Date, DateTime, Time
 from tqdm import tqdm
 
-from directory import cards, db
-from directory.models import (Address, Attribute, Language, Location, Organization, Phone, Schedule,
-                              SearchEntry, Service, ServiceAtLocation)
-from directory.vocab import ATTRIBUTE_BITS, CATEGORIES, LANGUAGE_BITS
-from directory.vocabulary import attribute_term_id, category_term_id, ensure_vocabulary
+from directory import db
+from directory.catalog import cards
+from directory.catalog.models import Address, Attribute, Language, Location, Organization, Phone, Schedule, SearchEntry, Service, ServiceAtLocation
+from directory.catalog.codes import ATTRIBUTE_BITS, CATEGORIES, LANGUAGE_BITS
+from directory.catalog.taxonomy import attribute_term_id, category_term_id, ensure_vocabulary
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 CHUNK = 20_000
@@ -291,7 +291,7 @@ def generate(path: Path, n: int, seed: int, progress: bool = True) -> dict[str, 
 
 
 def _write_cards(n: int, progress: bool) -> None:
-    """Each search entry's card, built by directory.cards from the rows just written (as the indexer does).
+    """Each search entry's card, built by directory.catalog.cards from the rows just written (as the indexer does).
     Through the app's engine, whose connections also switch the file to WAL."""
     with db.engine().begin() as conn:
         driver = conn.connection.driver_connection

@@ -1,7 +1,8 @@
 """Engine and session set-up, and bringing the schema up to date with Alembic.
 
 One module-level `Session` factory; callers frame their work with `with Session.begin() as s:`.
-`configure(url)` binds it (the Flask app does this at start-up, the CLI and benchmarks too).
+`configure(url)` binds it; directory.bootstrap.wire_core does that for every process, with the
+listing index's watcher.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def sqlite_pragmas(dbapi_conn, _record):
 
 
 def make_engine(url: str) -> Engine:
-    # hide_parameters: an error message must not carry a phone number or a text into the logs (GUIDE §5).
+    # hide_parameters: an error message must not carry a phone number or a text into the logs.
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", sqlite_pragmas)
@@ -68,16 +69,7 @@ def configure(url: str | None = None) -> Engine:
         _engine.dispose()
     _engine = make_engine(url)
     Session.configure(bind=_engine)
-    _watch_edits()
     return _engine
-
-
-def _watch_edits() -> None:
-    """Once: sessions from `Session` reindex the listings their ORM edits touched (directory.index)."""
-    from directory import index  # imports the models, which need this module first
-    if not getattr(Session, "_signpost_watched", False):
-        index.watch(Session)
-        Session._signpost_watched = True
 
 
 def make_url_safe(url: str):

@@ -1,4 +1,4 @@
-# The Rasa bot (issue 4): its own Python 3.10 venv, training only when its inputs changed,
+# The Rasa bot: its own Python 3.10 venv, training only when its inputs changed,
 # the test suite `make test` runs for it, the server commands and the benchmark.
 BOT_VENV     ?= .venv-bot
 BOT_PY       := $(BOT_VENV)/bin/python
@@ -7,7 +7,7 @@ BOT_MODELS   ?= models
 BOT_STAMP    := $(BOT_MODELS)/.trained
 SIGNPOST_API_URL ?= http://127.0.0.1:$(PORT)
 export SIGNPOST_API_URL
-# Rasa's own logs stay at WARNING: Rasa logs message text at DEBUG (GUIDE §5: none at INFO+).
+# Rasa's own logs stay at WARNING: Rasa logs message text at DEBUG (none may reach the logs at INFO or above).
 BOT_LOG_LEVEL ?= WARNING
 # config.yml names a component in bot/nlu and the actions are the package bot.actions:
 # everything runs from the repository root with it on the path.
@@ -59,10 +59,9 @@ bot-run-rasa: bot-train
 		--credentials $$(test -f bot/credentials.yml && echo bot/credentials.yml || echo bot/credentials.yml.example) \
 		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN}
 
-# The action server calls the directory API with the service token; in development the web app
-# accepts the same default as web/config.py. The server binds localhost only (SANIC_HOST).
+# The action server calls the directory API with the service token (SIGNPOST_SERVICE_TOKEN, the
+# development default exported by the Makefile). The server binds localhost only (SANIC_HOST).
 bot-run-actions: bot-setup
-	SIGNPOST_SERVICE_TOKEN=$${SIGNPOST_SERVICE_TOKEN-$$( [ "$${SIGNPOST_ENV:-development}" = development ] && echo dev-service-token)} \
 	SANIC_HOST=127.0.0.1 $(BOT_ENV) $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
 
 # Pipeline comparison (5-fold CV, ~10 min) and serving figures; writes "## Bot" in bench/RESULTS.md.

@@ -13,6 +13,31 @@ if not SHARED_DATA.exists():  # a checkout elsewhere: ../shared/data beside the 
     SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+# Test lanes: `make test-fast` runs what needs no server (`-m "not server"`); `make test` runs all.
+# A test needs a server when it starts PostgreSQL, the Twilio mock (Prism), wrk, Rasa or a browser.
+SERVER_FIXTURES = {"twilio_mock"}
+SERVER_MODULES = {"test_postgres.py", "test_postgres_pages.py", "test_bench_smoke.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if (item.get_closest_marker("e2e") or item.path.name in SERVER_MODULES
+                or SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired_core(tmp_path_factory):
+    """The tests' composition root, as the app and the worker have theirs (directory.bootstrap):
+    every table registered, ORM edits reindexed, a job queue for texting (its own file per test
+    process, so parallel lanes never share one)."""
+    from directory import bootstrap
+    from directory.settings import settings_from_env
+    bootstrap.watch_listings()
+    queue_file = tmp_path_factory.mktemp("queue") / "huey.db"
+    bootstrap.wire_texting(settings_from_env(), env={**os.environ, "HUEY_SQLITE_PATH": str(queue_file)})
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.exists():
@@ -24,7 +49,7 @@ def make_database(path: Path, seed: bool = True) -> str:
     url = f"sqlite:///{path}"
     db.upgrade(url)
     if seed:
-        from directory.demo import seed_demo
+        from directory.catalog.demo import seed_demo
         with db.Session.begin() as s:
             seed_demo(s)
     return url

@@ -6,12 +6,12 @@ import os
 
 from flask import Flask
 
-from web.config import load_config
+from directory.settings import app_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(load_config(os.environ))
+    app.config.update(app_config(os.environ))
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     # The ZIP index takes ~1 s to build: build it now (before gunicorn forks, with --preload)
     # rather than in the first person's request.
-    from directory.geocode import ZIPS
+    from directory.catalog.geocode import ZIPS
     ZIPS.load()
 
     from web import api, cli, health

@@ -16,12 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from directory import db, geo, hsds, present
-from directory.geo import InvalidQuery
-from directory.geocode import PlaceNotFound, default_geocoder
-from directory.models import (Address, Location, Organization, Service, ServiceAtLocation,
-                              TaxonomyTerm)
-from directory.search import build_query, log_search, search
+from directory import db
+from directory.catalog import geo
+from directory.catalog import hsds
+from directory.catalog import views
+from directory.catalog.geo import InvalidQuery
+from directory.catalog.geocode import PlaceNotFound, default_geocoder
+from directory.catalog.models import Address, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
+from directory.catalog.search.query import build_query
+from directory.catalog.search.log import log_search
+from directory.catalog.search.nearby import search
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -100,7 +104,7 @@ def search_endpoint():
     now = _now()
     with db.engine().connect() as conn:  # read-only: a Connection, not a Session (see search())
         result = search(conn, query, now, listing_ids=False)  # present reads them with the cards
-        items = present.search_items(conn, result, now, _base_url())
+        items = views.search_items(conn, result, now, _base_url())
     if current_app.config["LOG_SEARCHES"] and query.offset == 0:
         with db.Session.begin() as s:
             log_search(s, query, "bot" if _is_service_call() else "api", len(items))
@@ -151,7 +155,7 @@ def services():
     if request.args.get("category"):
         stmt = stmt.where(Service.category == request.args["category"])
     if request.args.get("taxonomy_term_id"):
-        from directory.models import Attribute
+        from directory.catalog.models import Attribute
         stmt = stmt.where(Service.id.in_(select(Attribute.link_id).where(
             Attribute.taxonomy_term_id == request.args["taxonomy_term_id"])))
     full = request.args.get("full", "true").lower() != "false"
@@ -168,7 +172,7 @@ def service_detail(service_id):
             raise ApiError(404, "not_found", f"No service with id '{service_id}'.")
         doc = _render_services(s, [svc])[0]
         # Our reading of it for people and the bot: open now, next meeting, capacity.
-        doc["signpost"] = present.service_detail(s, service_id, _now(), _base_url(), svc=svc)
+        doc["signpost"] = views.service_detail(s, service_id, _now(), _base_url(), svc=svc)
         return jsonify(doc)
 
 
@@ -203,7 +207,7 @@ def service_at_locations():
                      selectinload(ServiceAtLocation.location).selectinload(Location.phones),
                      selectinload(ServiceAtLocation.location).selectinload(Location.accessibility)))
     if request.args.get("taxonomy_term_id"):
-        from directory.models import Attribute
+        from directory.catalog.models import Attribute
         stmt = stmt.where(ServiceAtLocation.service_id.in_(select(Attribute.link_id).where(
             Attribute.taxonomy_term_id == request.args["taxonomy_term_id"])))
     if request.args.get("organization_id"):
@@ -235,7 +239,7 @@ def service_at_locations():
 
 def _all_ids_within(session, query) -> list[str]:
     from dataclasses import replace
-    from directory.search import MAX_OFFSET
+    from directory.catalog.search.query import MAX_OFFSET
     ids, offset = [], 0
     while True:
         result = search(session, replace(query, limit=100, offset=offset))
@@ -285,7 +289,7 @@ def openapi():
 # --- referrals ------------------------------------------------------------------------------
 @bp.post("/referrals")
 def create_referral():
-    from directory.referrals import ReferralError, create_referral as make
+    from directory.referrals.operations import ReferralError, create_referral as make
     if not _is_service_call():
         raise ApiError(401, "unauthorized", "Send the service token as 'Authorization: Bearer <token>'.")
     body = request.get_json(silent=True)
@@ -305,7 +309,7 @@ def create_referral():
             ref = make(s, service_id=service_id, source=str(body.get("source") or "bot")[:20],
                        client_ref=client_ref, created_by="bot",
                        share_with_provider=bool(body.get("share_with_provider")), language=language)
-            from directory.models import OutboundMessage
+            from directory.people.models import OutboundMessage
             sms = s.scalars(select(OutboundMessage).where(OutboundMessage.referral_id == ref.id)).first()
             out = {"id": ref.id, "status": ref.status, "code": ref.code, "service_id": ref.service_id,
                    "sms_body": sms.body if sms else None}

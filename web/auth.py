@@ -27,7 +27,8 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from directory import db
-from directory.accounts import ROLES, TOTP_ROLES, User
+from directory.staff.accounts import ROLES, TOTP_ROLES
+from directory.staff.models import User
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,8 +1,8 @@
-"""Wires the directory's Session factory into the Flask app."""
+"""Wires the directory core (database, tables, the listing index's watcher) into the Flask app."""
 from __future__ import annotations
 
-from directory import db
+from directory import bootstrap
 
 
 def init_app(app) -> None:
-    db.configure(app.config["DATABASE_URL"])
+    bootstrap.wire_core(app.config["DATABASE_URL"])

@@ -33,7 +33,7 @@ def healthz():
     checks["rasa"] = rasa[0] if len(rasa) == 1 else {  # several Rasa servers (the SMS gateway shards by pseudonym)
         "status": "ok" if all(r["status"] == "ok" for r in rasa) else "down", "servers": rasa}
     checks["action_server"] = _http_check(cfg["ACTION_SERVER_URL"].rstrip("/") + "/health", cfg["HEALTH_TIMEOUT"])
-    from directory.jobs import queue_health
+    from directory.texting.jobs import queue_health
     checks["worker"] = queue_health()  # the job queue and whether a worker is consuming it
     # The web app itself can serve people while the bot is down; only the database is vital.
     status = "ok" if all(c["status"] == "ok" for c in checks.values()) else (

@@ -1,9 +1,9 @@
 """The OpenAPI 3.0 description of /api/v1 (served at /api/v1/openapi.json)."""
 from __future__ import annotations
 
-from directory.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, WHEN_VALUES
-from directory.geo import MAX_RADIUS_KM
-from directory.vocab import ATTRIBUTES, CATEGORIES
+from directory.catalog.search.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, WHEN_VALUES
+from directory.catalog.geo import MAX_RADIUS_KM
+from directory.catalog.codes import ATTRIBUTES, CATEGORIES
 
 
 def _q(name, description, schema, required=False):

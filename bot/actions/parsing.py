@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .crisis import normalize
+from directory.texting.crisis_lexicon import detect_language, normalize  # noqa: F401  (the bot's language)
 
 NEEDS = ("support_group", "sober_living", "housing", "transportation", "treatment")
-# MENU numbers (issue 4): 1 meetings, 2 sober living, 3 housing, 4 rides, 5 treatment.
+# MENU numbers: 1 meetings, 2 sober living, 3 housing, 4 rides, 5 treatment.
 MENU = {str(i + 1): code for i, code in enumerate(NEEDS)}
 
 STATES = set("""AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
@@ -93,7 +93,7 @@ def _title(s: str) -> str:
     return " ".join(w if w.isupper() and len(w) <= 3 else w.capitalize() for w in s.split())
 
 
-# Preferences: attribute codes of the directory API (directory/vocab.py) and the words for them.
+# Preferences: attribute codes of the directory API (directory/catalog/codes.py) and the words for them.
 _ATTRIBUTE_WORDS: dict[str, str] = {
     "women": r"wom[ae]n|female|ladies|lady|girls|mujer(?:es)?|femenin[oa]s?|chicas|damas",
     "men": r"(?<!wo)men|(?<!fe)male|guys|hombres?|masculin[oa]s?|varones",
@@ -257,32 +257,3 @@ def parse_command(text: str) -> Optional[str]:
     return None
 
 
-_ES_WORDS = set("""necesito busco buscar quiero donde hay una un para por favor mi mis cerca reunion reuniones
-vivienda casa cama dormir ayuda tratamiento transporte ningun ninguna hola gracias si esta estoy tengo como puedo
-que de del los las el la con sin en hoy noche manana alguna algun mujeres hombres hijos desintoxicacion
-metadona clinica albergue refugio viaje llevar aventon camion autobus pase desalojado desalojaron casero
-renta alquiler sobrio sobria grupo grupos anonimos alcoholicos narcoticos estoy vivo me nos soy buenas buenos
-dias tardes noches quisiera podrias puede cuales otra otro mas menos tambien pero porque cuando ahora""".split())
-_EN_WORDS = set("""i need a the for near me my is are any where can get find looking help with to in of and
-meeting meetings house housing ride rides bus treatment detox tonight today please thanks thank you hi hello
-hey what how want some place sleep bed shelter sober living evicted kicked out yes no ok okay""".split())
-
-
-def detect_language(text: str, current: Optional[str] = None) -> Optional[str]:
-    """'es' or 'en' when the message clearly is one; the current language when it is too short to tell."""
-    raw = text or ""
-    norm = normalize(raw)
-    words = re.findall(r"[a-z']+", norm)
-    es = sum(w in _ES_WORDS for w in words) + 2 * len(re.findall(r"[ñ¿¡áéíóú]", raw.lower()))
-    en = sum(w in _EN_WORDS for w in words)
-    if norm in ("si", "sí", "claro", "no gracias", "dale", "bueno", "vale", "hola", "gracias", "ayuda", "mas"):
-        return "es"
-    if es >= 2 and es > en:
-        return "es"
-    if es == 1 and en == 0 and len(words) <= 3 and words and words[0] in _ES_WORDS - {"no", "a", "me", "mi", "con", "de", "en", "la", "el", "un", "una", "para", "por", "si", "que"}:
-        return "es"
-    if en >= 2 and en > es:
-        return "en"
-    if en == 1 and es == 0 and len(words) <= 3 and words and words[0] in _EN_WORDS - {"no", "a", "me", "mi", "i", "ok", "okay", "yes"}:
-        return "en"
-    return current

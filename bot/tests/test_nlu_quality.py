@@ -1,6 +1,6 @@
 """Parse quality on messages the model never saw (nlu_heldout*.yml, crisis_cases.yml).
 
-Goals (issue 4): each need recognised in >= 95% of held-out messages; crisis caught 100% in
+Goals: each need recognised in >= 95% of held-out messages; crisis caught 100% in
 English and Spanish; almost no false alarms.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def parse_all(agent, texts):
 
 
 def need_of(parse: dict):
-    """The need a parse names (GUIDE contract): intent find_<code>, or entity `need`."""
+    """The need a parse names (the contract other parts rely on): intent find_<code>, or entity `need`."""
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent.startswith("find_"):
         return intent[5:]
@@ -79,16 +79,10 @@ def test_heldout_never_trained_on(name):
     assert not leaked, f"held-out messages found in data/nlu.yml: {leaked}"
 
 
-# nlu_heldout_fresh.yml (written 2026-11-26 20:10 UTC before any model saw it) met the goal for every
-# need at 22:48 UTC, after data and rules were added for the *patterns* of its misses (so it is a
-# regression check now, like nlu_heldout.yml). nlu_heldout_fresh2.yml (written 22:30 UTC, measured
-# once at 22:48 UTC: sober_living 19/22, transportation 20/22) is a regression check too since round 2
-# fixed the patterns of its misses (23:17 UTC: every need >= 95%). nlu_heldout_fresh3.yml (written
-# 22:54 UTC before any round-2 change, measured once at 23:12 UTC, never tuned on) met 95% for every
-# need (bench/RESULTS.md "## Bot"), so every file/need gate is strict. nlu_heldout_fresh4.yml (written
-# 2026-12-06 03:25 UTC before any round-3 change, measured once at 04:14 UTC with the final round-3
-# model, never tuned on) met 95% for every need (109/110), so its gates are strict too. A need that falls under 95% on
-# a new batch goes in _NOT_MET (xfail, non-strict: reported, not hidden; XPASS once met).
+# Each nlu_heldout_fresh*.yml batch was written before any model saw it and measured once (dates
+# and figures in bench/RESULTS.md, "Bot"); every batch met 95% for every need, so its gates are strict.
+# A need that falls under 95% on a new batch goes in _NOT_MET (xfail, non-strict: reported, not
+# hidden; XPASS once met).
 _FRESH_NOT_MET = pytest.mark.xfail(reason="goal not met yet on the fresh held-out batch", strict=False)
 _NOT_MET: set = set()
 
@@ -118,7 +112,7 @@ _LOOK_ALIKES = "overdose-topic look-alikes the keyword net answers as a crisis o
 
 @pytest.mark.parametrize("name,key", [
     ("crisis_cases.yml", "not_crisis"),
-    # Measured once each (bench/RESULTS.md, NLU round 5): most of these alarm through the keyword
+    # Measured once each (bench/RESULTS.md, "Bot"): most of these alarm through the keyword
     # net, which answers any message that names an overdose, or asks where to get naloxone, as a
     # crisis (a false alarm costs one text; a missed overdose costs a life). Known, not fixed.
     pytest.param("crisis_cases_fresh.yml", "not_crisis", marks=pytest.mark.xfail(strict=True, reason=_LOOK_ALIKES)),
@@ -154,7 +148,7 @@ def test_heldout_confusion_summary(heldout_parses, capsys):
 
 
 def test_parses_log_no_message_text(agent, capsys, caplog):
-    """GUIDE §5: parsing a message must not put its text in the test output or the captured logs."""
+    """Privacy: parsing a message must not put its text in the test output or the captured logs."""
     secret = "zq-private-text-7731 need a meeting"
     parse_all(agent, [secret])
     out = capsys.readouterr()

@@ -94,7 +94,7 @@ def test_rule_layer_still_works(text, model, expected):
 
 
 # Getting there is a ride, whatever the destination: phrasings without a transport keyword that the
-# model read as the destination's need (grouped CV errors, 2026-11-26 22:30 UTC). And having no home
+# model read as the destination's need (grouped cross-validation errors). And having no home
 # in everyday words ("living in my van", "on the street", "put out") is housing.
 @pytest.mark.parametrize("text,model,expected", [
     ("how do i get to meetings if i dont drive", "find_support_group", "find_transportation"),
@@ -135,8 +135,8 @@ def test_getting_there_and_no_home_not_overreaching(text, model, expected):
     assert rule_intent(text, model) == expected
 
 
-# A short "no <thing>" / "que (no) sea ..." names a preference (inform), not a no (grouped CV errors
-# 2026-11-26: "no pets", "no stairs", "no curfew please", "que no sea religioso" read as deny);
+# A short "no <thing>" / "que (no) sea ..." names a preference (inform), not a no (grouped cross-validation
+# errors: "no pets", "no stairs", "no curfew please", "que no sea religioso" read as deny);
 # "i take methadone" / "tomo suboxone" says what they are on, not that they want treatment.
 @pytest.mark.parametrize("text,model,expected", [
     ("no pets", "deny", "inform"),
@@ -173,7 +173,7 @@ def test_short_preferences_not_overreaching(text, model, expected):
 
 
 # A question about Signpost itself stays help even when it names a need word or a preference
-# (grouped CV errors 2026-11-26: "r u a counselor" -> find_treatment, "can i text in spanish" ->
+# (grouped cross-validation errors: "r u a counselor" -> find_treatment, "can i text in spanish" ->
 # inform); a recipe is not a prescription ("receta de enchiladas" -> find_treatment).
 @pytest.mark.parametrize("text,model,expected", [
     ("r u a counselor", "help", None),
@@ -236,7 +236,7 @@ def test_round2_phrasings_not_overreaching(text, model, expected):
     assert rule_intent(text, model) == expected
 
 
-# Round 3 (2026-12-06, from the grouped-CV errors where the rule layer overrode a right model): being
+# Where the rule layer overrode a right model (grouped cross-validation errors): being
 # around sober people now is a support group (living with them is sober living); a home where nobody
 # uses, or with house rules, keeps the model's sober living over the housing keyword; "does it work for
 # my family" is a question about Signpost; a pet's doctor is not treatment.

@@ -1,11 +1,11 @@
-"""Alembic environment: the schema is directory.models.Base.metadata."""
+"""Alembic environment: the schema is every table the registry (directory.tables) loads."""
 from alembic import context
 
 from directory import db
-from directory.models import Base
+from directory.tables import import_all_models
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = import_all_models()
 
 
 def run_migrations_offline():

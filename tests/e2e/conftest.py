@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from directory import accounts, db
+from directory import db
+from directory.staff import accounts
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")

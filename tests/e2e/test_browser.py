@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from directory import db, people
-from directory.accounts import DEMO_PASSWORD
-from directory.outbox import list_outbox
+from directory import db
+from directory.people import phones
+from directory.staff.accounts import DEMO_PASSWORD
+from directory.people.outbox import list_outbox
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def outbox_lines(database_url) -> list[dict]:
         return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     assert "No such command" in run.stderr, run.stderr
     with db.Session() as s:
-        return [{"to": people.resolve(s, m.to)[0] or m.to, "body": m.body, "status": m.status} for m in list_outbox(s)]
+        return [{"to": phones.resolve(s, m.to)[0] or m.to, "body": m.body, "status": m.status} for m in list_outbox(s)]
 
 
 def test_case_manager_searches_opens_and_texts_a_listing(live_server, browser, screenshot):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from directory import people
+from directory.people import phones
 from tests.e2e.sms_stack import SmsStack, missing_parts
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +48,7 @@ def referrals_to(stack: SmsStack, phone: str) -> list[dict]:
 
 # No time words ("tonight") in these conversations: what they find would depend on the hour the
 # suite runs (late at night nothing is left "tonight"). Time filters are tested with a fixed clock
-# in tests/test_search.py and bot/tests.
+# in tests/catalog/test_search.py and bot/tests.
 def test_english_from_hi_to_a_referral_sms(stack):
     phone = stack.new_phone()
     answers = converse(stack, phone, ["hi", "any NA meeting near 92701", "1", "yes"])
@@ -93,7 +93,7 @@ def test_stop_then_a_referral_sends_nothing(stack):
     assert stack.text(phone, "1") == (200, [])  # nothing more, not even the bot
     search = requests.get(stack.web + "/api/v1/search", params={"near": "92701", "category": "support_group"}, timeout=10).json()
     created = requests.post(stack.web + "/api/v1/referrals", json={"service_id": search["items"][0]["service_id"],
-                                                                   "client_ref": people.pseudonym(phone)},
+                                                                   "client_ref": phones.pseudonym(phone)},
                             headers={"Authorization": "Bearer e2e-service-token"}, timeout=10)
     assert created.status_code == 201
     (sms,) = referrals_to(stack, phone)

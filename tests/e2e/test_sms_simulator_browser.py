@@ -11,8 +11,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from directory import db, jobs, people
-from tests.sms.conftest import FakeRasa, make_sms_app
+from directory import db
+from directory import settings as app_settings
+from directory.texting import jobs
+from directory.people import phones
+from tests.texting.conftest import FakeRasa, make_sms_app
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +36,7 @@ def simulator_server(tmp_path, seeded_db_template):
     server.shutdown()
     thread.join(timeout=10)
     rasa.close()
-    jobs.configure(jobs.messaging.settings_from_env())
+    jobs.configure(app_settings.settings_from_env())
     db.engine().dispose()
 
 
@@ -46,14 +49,14 @@ def test_text_the_bot_from_the_simulator_and_receive_a_referral(simulator_server
     browser.find_element(By.CSS_SELECTOR, "#compose button").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "thread"), "You said: I need a meeting near 97201"))
     wait.until(EC.text_to_be_present_in_element((By.ID, "readings"), "need: housing"))
-    assert people.pseudonym(phone) in browser.find_element(By.ID, "sender").text
+    assert phones.pseudonym(phone) in browser.find_element(By.ID, "sender").text
     assert phone not in browser.find_element(By.ID, "readings").text
 
     # A referral made for this person (as the bot's action would) arrives on the phone from the outbox.
     search = requests.get(simulator_server.base_url + "/api/v1/search",
                           params={"near": "92701", "category": "sober_living"}, timeout=10).json()
     made = requests.post(simulator_server.base_url + "/api/v1/referrals",
-                         json={"service_id": search["items"][0]["service_id"], "client_ref": people.pseudonym(phone)},
+                         json={"service_id": search["items"][0]["service_id"], "client_ref": phones.pseudonym(phone)},
                          headers={"Authorization": "Bearer test-token"}, timeout=10)
     assert made.status_code == 201
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#thread li.later")))

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from directory import accounts, db
-from directory.accounts import DEMO_PASSWORD
-from directory.vocabulary import stable_id
+from directory import db
+from directory.staff import accounts
+from directory.staff.accounts import DEMO_PASSWORD
+from directory.catalog.taxonomy import stable_id
 
 EMAILS = {"admin": "admin.demo@signpost.example", "case_manager": "case.demo@signpost.example",
           "peer_worker": "peer.demo@signpost.example"}
-# Kept by the demo peer worker (directory.accounts.DEMO_KEPT_ORGANIZATIONS) / not kept.
+# Kept by the demo peer worker (directory.staff.accounts.DEMO_KEPT_ORGANIZATIONS) / not kept.
 KEPT_SERVICE = stable_id("demo-service", "Harbor House Women's Sober Living")
 OTHER_SERVICE = stable_id("demo-service", "Cornerstone Men's Recovery Residence")
 

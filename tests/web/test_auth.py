@@ -6,8 +6,10 @@ import re
 import pyotp
 import pytest
 
-from directory import accounts, db
-from directory.accounts import AccountError, User
+from directory import db
+from directory.staff import accounts
+from directory.staff.accounts import AccountError
+from directory.staff.models import User
 from tests.web.conftest import KEPT_SERVICE, login
 from web import create_app
 
@@ -222,7 +224,7 @@ def test_first_user_from_the_cli(runner, app):
     assert '"email": "lead@signpost.example"' in listed and "password" not in listed
     demo = runner.invoke(args=["users", "demo"])
     assert demo.exit_code == 0 and "case.demo@signpost.example" in demo.output
-    from web.cli_users import demo_logins
+    from web.cli.users import demo_logins
     assert ("peer.demo@signpost.example", "peer_worker", accounts.DEMO_PASSWORD) in demo_logins()
     with db.Session() as s:
         assert s.query(User).count() == 5  # lead, c and the three demo users

@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from directory import db, listings
-from directory.listings import ListingEdit, ListingError
-from directory.models import Metadata, Schedule, Service
+from directory import db
+from directory.staff import upkeep
+from directory.staff.models import ListingEdit
+from directory.staff.upkeep import ListingError
+from directory.catalog.models import Metadata, Schedule, Service
 from tests.web.conftest import KEPT_SERVICE, OTHER_SERVICE
 
 
@@ -97,7 +99,7 @@ def test_keeper_edits_hours_and_details_with_audit(app, signed_in):
 
 def test_invalid_edits_say_what_is_wrong(app, signed_in):
     peer = signed_in("peer_worker")
-    values = listings.field_values(listings.load_service(db.Session(), KEPT_SERVICE))
+    values = upkeep.field_values(upkeep.load_service(db.Session(), KEPT_SERVICE))
     for field, value, message in [("hours", "Mondays at nine", "Line 1"), ("hours", "MO 25:00-26:00", "not a time"),
                                   ("url", "harbor.example", "http"), ("name", "", "cannot be empty"),
                                   ("capacity_available", "12", "more than beds in total")]:
@@ -109,7 +111,7 @@ def test_invalid_edits_say_what_is_wrong(app, signed_in):
 def test_edits_to_listings_not_kept_go_to_moderation(app, signed_in):
     peer, admin = signed_in("peer_worker"), signed_in("admin")
     with db.Session() as s:
-        values = listings.field_values(listings.load_service(s, OTHER_SERVICE))
+        values = upkeep.field_values(upkeep.load_service(s, OTHER_SERVICE))
     values["fees_description"] = "$140 a week."
     response = peer.post(f"/services/{OTHER_SERVICE}/edit", data=values, follow_redirects=True)
     assert "went to an admin for review" in response.get_data(as_text=True)
@@ -130,7 +132,7 @@ def test_edits_to_listings_not_kept_go_to_moderation(app, signed_in):
 def test_admin_assigns_keepers(app, signed_in, users):
     admin, peer = signed_in("admin"), signed_in("peer_worker")
     with db.Session() as s:
-        from directory import accounts
+        from directory.staff import accounts
         peer_id = accounts.get_by_email(s, users["peer_worker"]).id
         org_id = s.get(Service, OTHER_SERVICE).organization_id
     assert peer.post(f"/my-listings/{OTHER_SERVICE}/beds", data={"available": "3"}).status_code == 403
@@ -148,17 +150,17 @@ def test_admin_assigns_keepers(app, signed_in, users):
     ("FR-MO 22:00-02:00", [("MO,FR,SA,SU", dt.time(22), dt.time(2))]),  # wraps the week and midnight
 ])
 def test_hours_text_round_trip(text, expected):
-    lines = listings.parse_hours(text)
+    lines = upkeep.parse_hours(text)
     assert [(l.byday, l.opens_at, l.closes_at) for l in lines] == expected
     rows = [Schedule(byday=l.byday, opens_at=l.opens_at, closes_at=l.closes_at) for l in lines]
-    assert listings.parse_hours(listings.hours_text(rows)) == lines
+    assert upkeep.parse_hours(upkeep.hours_text(rows)) == lines
 
 
 def test_hours_errors_name_the_line():
     with pytest.raises(ListingError, match="Line 2"):
-        listings.parse_hours("MO 09:00-10:00\nXX 09:00-10:00")
+        upkeep.parse_hours("MO 09:00-10:00\nXX 09:00-10:00")
     with pytest.raises(ListingError, match="same"):
-        listings.parse_hours("MO 09:00-09:00")
+        upkeep.parse_hours("MO 09:00-09:00")
 
 
 def test_a_closed_listing_leaves_search_at_once(app, signed_in):

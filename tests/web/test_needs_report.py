@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from directory import db
-from directory.models import SearchLog, utcnow
+from directory.catalog.models import SearchLog
+from directory.base import utcnow
 from web.pages.reports import bar_chart_svg, needs_and_gaps
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from directory import accounts, db
+from directory import db
+from directory.staff import accounts
 from tests.pg import postgres_server
 from tests.web.conftest import KEPT_SERVICE, login
 
@@ -13,7 +14,7 @@ from tests.web.conftest import KEPT_SERVICE, login
 def pg_url():
     with postgres_server() as url:
         db.upgrade(url)
-        from directory.demo import seed_demo
+        from directory.catalog.demo import seed_demo
         with db.Session.begin() as s:
             seed_demo(s)
             accounts.ensure_demo_users(s)

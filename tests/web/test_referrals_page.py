@@ -5,10 +5,13 @@ import logging
 
 from sqlalchemy import select
 
-from directory import accounts, db, people
-from directory.models import OutboundMessage, Referral
-from directory.outbox import list_outbox
-from directory.referrals import create_referral
+from directory import db
+from directory.staff import accounts
+from directory.people import phones
+from directory.people.models import OutboundMessage
+from directory.referrals.models import Referral
+from directory.people.outbox import list_outbox
+from directory.referrals.operations import create_referral
 from tests.web.conftest import KEPT_SERVICE, OTHER_SERVICE, login
 
 
@@ -23,7 +26,7 @@ def test_text_to_client_creates_a_referral_and_an_sms_in_the_outbox(app, signed_
         assert (ref.source, ref.created_by, ref.language) == ("web", "case.demo@signpost.example", "es")
         assert ref.client_phone.endswith("5555") and "714202" not in ref.client_phone  # kept masked
         [sms] = [m for m in list_outbox(s) if m.referral_id == ref.id]
-        assert people.resolve(s, sms.to)[0] == "+17142025555" and sms.status == "outbox"
+        assert phones.resolve(s, sms.to)[0] == "+17142025555" and sms.status == "outbox"
         assert "Harbor House Women's Sober Living" in sms.body and "401 W 1st St" in sms.body
     assert "2025555" not in caplog.text and "202-5555" not in caplog.text  # never a number in the logs
 
@@ -78,7 +81,7 @@ def test_case_managers_see_their_own_and_shared_bot_referrals(app, signed_in, us
 
 def test_case_manager_is_told_when_the_client_said_stop(app, signed_in):
     with db.Session.begin() as s:
-        people.set_opt_out(people.upsert(s, "+17142025555"), True)
+        phones.set_opt_out(phones.upsert(s, "+17142025555"), True)
     response = signed_in("case_manager").post(f"/services/{KEPT_SERVICE}/text", data={"phone": "714 202 5555"},
                                               follow_redirects=True)
     assert "has replied STOP to Signpost, so nothing was sent" in response.get_data(as_text=True)

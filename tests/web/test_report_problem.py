@@ -8,7 +8,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from directory import db
-from directory.listings import ProblemReport
+from directory.staff.models import ProblemReport
 from tests.web.conftest import KEPT_SERVICE
 from web import create_app
 

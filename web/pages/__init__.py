@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from directory.accounts import ROLES
-from directory.listings import STATUSES
-from directory.vocab import ATTRIBUTES, CATEGORIES, LANGUAGES
+from directory.staff.accounts import ROLES
+from directory.staff.upkeep import STATUSES
+from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES
 
 
 def init_app(app) -> None:
@@ -58,8 +58,8 @@ def day(value) -> str:
 
 
 def unverified(last_verified) -> bool:
-    """Not verified within directory.listings.STALE_AFTER_DAYS (or never)."""
-    from directory.listings import STALE_AFTER_DAYS
+    """Not verified within directory.staff.upkeep.STALE_AFTER_DAYS (or never)."""
+    from directory.staff.upkeep import STALE_AFTER_DAYS
     when = _utc(last_verified)
     return when is None or (dt.datetime.now(dt.timezone.utc) - when).days > STALE_AFTER_DAYS
 
@@ -86,8 +86,8 @@ DAY_NAMES = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "S
 
 def schedule_line(schedule: dict) -> str:
     """{'byday': 'MO,TU,WE,TH,FR', 'opens_at': '09:00', 'closes_at': '17:00'} -> 'Mon–Fri 9:00 am–5:00 pm'."""
-    from directory.listings import days_text
-    from directory.schedules import clock
+    from directory.staff.upkeep import days_text
+    from directory.catalog.schedules import clock
     codes = days_text(schedule.get("byday"))  # 'MO-FR', 'TU,TH', 'daily'
     days = "Every day" if codes == "daily" else re.sub(r"[A-Z]{2}", lambda m: DAY_NAMES[m.group()], codes)
     days = days.replace("-", "–").replace(",", ", ")

@@ -7,8 +7,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from directory import accounts, db
-from directory.accounts import AccountError, User, utcnow
+from directory import db
+from directory.staff import accounts
+from directory.staff.accounts import AccountError
+from directory.staff.models import User
+from directory.base import utcnow
 from web.auth import (LOGIN_LIMIT_PER_EMAIL, LOGIN_LIMITS, CurrentUser, home_for, limiter, safe_next,
                       totp_required_for)
 

@@ -5,10 +5,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from directory import accounts, db, listings
-from directory.accounts import AccountError, OrganizationKeeper, User
-from directory.listings import ListingError
-from directory.models import Organization
+from directory import db
+from directory.staff import accounts
+from directory.staff import upkeep
+from directory.staff.accounts import AccountError
+from directory.staff.models import OrganizationKeeper, User
+from directory.staff.upkeep import ListingError
+from directory.catalog.models import Organization
 from web.auth import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,11 +29,11 @@ def _render(status: int = 200, **extra):
             keepers.setdefault(user_id, []).append((org_id, org_name))
         organizations = s.execute(select(Organization.id, Organization.name).order_by(Organization.name)
                                   .limit(MAX_ORGANIZATIONS_LISTED)).all()
-        edits = listings.pending_edits(s)
-        reports = listings.open_reports(s)
+        edits = upkeep.pending_edits(s)
+        reports = upkeep.open_reports(s)
     return render_template("admin.html", users=users, keepers=keepers, organizations=organizations,
-                           edits=edits, reports=reports, fields=listings.EDITABLE_FIELDS,
-                           problem_kinds=listings.PROBLEM_KINDS, **extra), status
+                           edits=edits, reports=reports, fields=upkeep.EDITABLE_FIELDS,
+                           problem_kinds=upkeep.PROBLEM_KINDS, **extra), status
 
 
 @bp.get("")
@@ -120,7 +123,7 @@ def review_edit(edit_id):
         abort(400)
     try:
         with db.Session.begin() as s:
-            listings.review_edit(s, edit_id, decision == "approve", current_user.email)
+            upkeep.review_edit(s, edit_id, decision == "approve", current_user.email)
     except ListingError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.dashboard") + "#moderation")
@@ -133,7 +136,7 @@ def review_edit(edit_id):
 def close_report(report_id):
     try:
         with db.Session.begin() as s:
-            listings.close_report(s, report_id, request.form.get("status", ""), current_user.email)
+            upkeep.close_report(s, report_id, request.form.get("status", ""), current_user.email)
     except ListingError as exc:
         flash(str(exc), "error")
     else:

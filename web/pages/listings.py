@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-import phonenumbers
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from directory import db, listings, present
-from directory.accounts import kept_organization_ids
-from directory.listings import EDITABLE_FIELDS, PROBLEM_KINDS, STATUSES, ListingError
-from directory.models import OutboundMessage
-from directory.referrals import ReferralError, create_referral
-from directory.search import SearchQuery, search
-from directory.geo import Point
+from directory import db
+from directory.staff import upkeep
+from directory.catalog import views
+from directory.staff.accounts import kept_organization_ids
+from directory.staff.upkeep import EDITABLE_FIELDS, PROBLEM_KINDS, STATUSES, ListingError
+from directory.people import phones
+from directory.people.models import OutboundMessage
+from directory.referrals.operations import ReferralError, create_referral
+from directory.catalog.search.query import SearchQuery
+from directory.catalog.search.nearby import search
+from directory.catalog.geo import Point
 from web.auth import REPORT_LIMITS, limiter, roles_required
 
 bp = Blueprint("listings", __name__)
@@ -53,23 +56,23 @@ def _nearby_transport(session, detail: dict, now) -> list[dict]:
         return []
     query = SearchQuery(origin=Point(detail["latitude"], detail["longitude"]), radius_km=16.0,
                         category="transportation", limit=4)
-    items = present.search_items(session, search(session, query, now), now)
+    items = views.search_items(session, search(session, query, now), now)
     return [i for i in items if i["service_id"] != detail["service_id"]][:3]
 
 
 def render_listing(service_id: str, status: int = 200, **extra):
     now = _now()
     with db.Session() as s:
-        detail = present.service_detail(s, service_id, now)
+        detail = views.service_detail(s, service_id, now)
         if detail is None:
             abort(404)
-        service = listings.load_service(s, service_id)
+        service = upkeep.load_service(s, service_id)
         context = dict(
             d=detail, nearby=_nearby_transport(s, detail, now), problem_kinds=PROBLEM_KINDS,
             stamp=_form_stamp(), honeypot=HONEYPOT,
-            stale=listings.is_stale(service, now.date()),
+            stale=upkeep.is_stale(service, now.date()),
             can_edit=can_edit_directly(s, service),
-            history=listings.history(s, service_id, limit=20) if current_user.is_authenticated else [],
+            history=upkeep.history(s, service_id, limit=20) if current_user.is_authenticated else [],
             tile_url=current_app.config["MAP_TILE_URL"],
         )
     context.update(extra)
@@ -82,29 +85,15 @@ def listing(service_id):
 
 
 # --- text this to my client -----------------------------------------------------------------
-def normalise_phone(raw: str) -> str:
-    """E.164 for a valid (US by default) mobile or landline number; ValueError with what to fix."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise ValueError("Enter your client's mobile number.")
-    try:
-        number = phonenumbers.parse(raw, "US")
-    except phonenumbers.NumberParseException:
-        raise ValueError("That is not a phone number. Enter 10 digits, e.g. (714) 555-0123.") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("That number does not exist. Check the digits (10 digits for a US number).")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def mask_phone(e164: str | None) -> str:
-    return "" if not e164 else "•••• " + e164[-4:]
+    return phones.mask(e164, dots="•••• ")
 
 
 @bp.post("/services/<service_id>/text")
 @roles_required("case_manager", "admin")
 def text_to_client(service_id):
     try:
-        phone = normalise_phone(request.form.get("phone", ""))
+        phone = phones.checked(request.form.get("phone", ""))
     except ValueError as exc:
         return render_listing(service_id, 400, text_error=str(exc), phone_value=request.form.get("phone", ""))
     language = request.form.get("language", "en")
@@ -147,7 +136,7 @@ def report_problem(service_id):
                               "Wait a few seconds and send it again.", report_form=form)
     try:
         with db.Session.begin() as s:
-            listings.report_problem(s, service_id, form.get("kind", ""), form.get("message", ""), form.get("contact"))
+            upkeep.report_problem(s, service_id, form.get("kind", ""), form.get("message", ""), form.get("contact"))
     except ListingError as exc:
         if str(exc) == "No such listing.":
             abort(404)
@@ -161,28 +150,28 @@ def report_problem(service_id):
 @roles_required("peer_worker", "admin")
 def edit(service_id):
     with db.Session.begin() as s:
-        service = listings.load_service(s, service_id)
+        service = upkeep.load_service(s, service_id)
         if service is None:
             abort(404)
         direct = can_edit_directly(s, service)
-        values = listings.field_values(service)
+        values = upkeep.field_values(service)
         if request.method == "GET":
             return render_template("listing_edit.html", service=service, values=values, fields=EDITABLE_FIELDS,
                                    direct=direct, statuses=STATUSES)
         # Only the fields the form sent: a field left out is left alone, never cleared.
         submitted = {k: request.form[k] for k in EDITABLE_FIELDS if k in request.form}
         try:
-            clean = listings.clean_changes(submitted)
+            clean = upkeep.clean_changes(submitted)
         except ListingError as exc:
             return render_template("listing_edit.html", service=service, values=dict(values, **submitted),
                                    fields=EDITABLE_FIELDS, statuses=STATUSES,
                                    direct=direct, error=str(exc), error_field=exc.field), 400
         if direct:
-            changed = listings.apply_changes(s, service, clean, current_user.email)
+            changed = upkeep.apply_changes(s, service, clean, current_user.email)
             message = (f"Saved: {', '.join(EDITABLE_FIELDS[c][0].lower() for c in changed)}." if changed
                        else "Nothing changed.")
         else:
-            edit_row = listings.propose_edit(s, service, clean, current_user.email)
+            edit_row = upkeep.propose_edit(s, service, clean, current_user.email)
             message = ("This listing is kept by someone else: your changes went to an admin for review."
                        if edit_row else "Nothing changed.")
     flash(message, "success")
@@ -193,8 +182,8 @@ def edit(service_id):
 @roles_required("peer_worker", "case_manager", "admin")
 def history(service_id):
     with db.Session() as s:
-        service = listings.load_service(s, service_id)
+        service = upkeep.load_service(s, service_id)
         if service is None:
             abort(404)
-        rows = listings.history(s, service_id)
+        rows = upkeep.history(s, service_id)
     return render_template("history.html", service=service, rows=rows, fields=EDITABLE_FIELDS)

@@ -6,9 +6,10 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import db, listings
-from directory.accounts import kept_organization_ids
-from directory.listings import ListingError
+from directory import db
+from directory.staff import upkeep
+from directory.staff.accounts import kept_organization_ids
+from directory.staff.upkeep import ListingError
 from web.auth import roles_required
 
 bp = Blueprint("peer", __name__)
@@ -23,15 +24,15 @@ def _today() -> dt.date:
 def my_listings():
     today = _today()
     with db.Session() as s:
-        rows = listings.listings_of(s, kept_organization_ids(s, current_user.id), today)
-        stale = {r.id for r in rows if listings.is_stale(r, today)}
+        rows = upkeep.listings_of(s, kept_organization_ids(s, current_user.id), today)
+        stale = {r.id for r in rows if upkeep.is_stale(r, today)}
     return render_template("my_listings.html", rows=rows, stale=stale, today=today,
-                           stale_days=listings.STALE_AFTER_DAYS)
+                           stale_days=upkeep.STALE_AFTER_DAYS)
 
 
 def _kept_service(session, service_id):
     """The service, if this peer worker keeps it: 404 when missing, 403 when someone else's."""
-    service = listings.load_service(session, service_id)
+    service = upkeep.load_service(session, service_id)
     if service is None:
         abort(404)
     if service.organization_id not in kept_organization_ids(session, current_user.id):
@@ -52,7 +53,7 @@ def set_beds(service_id):
                 target = max(0, (service.capacity_available or 0) + delta)
             else:
                 target = int((request.form.get("available") or "").strip())
-            listings.set_available_beds(s, service, target, current_user.email)
+            upkeep.set_available_beds(s, service, target, current_user.email)
             name, available = service.name, service.capacity_available
         except ValueError as exc:
             message = str(exc) if isinstance(exc, ListingError) else "Enter the number of free beds (0 or more)."
@@ -67,7 +68,7 @@ def set_beds(service_id):
 def verify(service_id):
     with db.Session.begin() as s:
         service = _kept_service(s, service_id)
-        listings.confirm_accurate(s, service, current_user.email, _today())
+        upkeep.confirm_accurate(s, service, current_user.email, _today())
         name = service.name
     flash(f"{name}: marked as checked today.", "success")
     return redirect(url_for("peer.my_listings") + f"#s-{service_id}")

@@ -15,7 +15,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory import db
-from directory.models import Referral, Service, utcnow
+from directory.referrals.models import Referral
+from directory.catalog.models import Service
+from directory.base import utcnow
 from web.auth import roles_required
 from web.pages.listings import mask_phone
 
@@ -70,7 +72,7 @@ def _query(f):
 def _client_label(ref: Referral) -> str:
     if ref.source == "bot":
         return "Texted Signpost"
-    phone = ref.client_phone or ""  # the referral keeps only the last digits (directory/people.py)
+    phone = ref.client_phone or ""  # the referral keeps only the last digits (directory/people/phones.py)
     return mask_phone(phone) if phone.startswith("+") else (phone or "Client")
 
 

@@ -12,8 +12,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 
 from directory import db
-from directory.models import SearchLog, utcnow
-from directory.vocab import CATEGORIES
+from directory.catalog.models import SearchLog
+from directory.base import utcnow
+from directory.catalog.codes import CATEGORIES
 from web.auth import roles_required
 
 bp = Blueprint("reports", __name__)

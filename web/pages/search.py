@@ -5,10 +5,13 @@ import datetime as dt
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from directory import db, present
-from directory.geo import InvalidQuery
-from directory.geocode import PlaceNotFound, default_geocoder
-from directory.search import build_query, log_search, search
+from directory import db
+from directory.catalog import views
+from directory.catalog.geo import InvalidQuery
+from directory.catalog.geocode import PlaceNotFound, default_geocoder
+from directory.catalog.search.query import build_query
+from directory.catalog.search.log import log_search
+from directory.catalog.search.nearby import search
 from web.auth import roles_required
 
 bp = Blueprint("search", __name__)
@@ -38,7 +41,7 @@ def search_page():
             now = dt.datetime.now(dt.timezone.utc)
             with db.Session() as s:
                 result = search(s, query, now)
-                items = present.search_items(s, result, now)
+                items = views.search_items(s, result, now)
                 if current_app.config.get("LOG_SEARCHES", True) and query.offset == 0:
                     log_search(s, query, "web", len(items))
                     s.commit()

@@ -1,6 +1,6 @@
 """The SMS gateway (POST /sms/inbound, POST /sms/status) and, in development, the SMS simulator.
 
-`init_app` reads the gateway's settings (directory.messaging.Settings: Twilio, Rasa budget,
+`init_app` reads the gateway's settings (directory.settings.Settings: Twilio, Rasa budget,
 retention...) from the environment into app.config, points the job queue at them, and registers
 the blueprints. The simulator exists only outside production.
 """
@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 
-from directory import jobs, people
-from directory.messaging import Settings
+from directory import bootstrap
+from directory.people import phones
+from directory.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def init_app(app) -> None:
         app.config.setdefault(name, value)
     settings = Settings.from_mapping({k: (str(v) if v is not None else None) for k, v in app.config.items()
                                       if k in vars(defaults)})
-    people.check_keys()  # production without keys stops here, with the command that makes them
+    phones.check_keys()  # production without keys stops here, with the command that makes them
     if not settings.TWILIO_AUTH_TOKEN:
         log.warning("TWILIO_AUTH_TOKEN is not set: every SMS webhook will be refused (403). Set it to the "
                     "auth token of the Twilio account.")
@@ -33,7 +34,7 @@ def init_app(app) -> None:
         log.warning("TWILIO_ACCOUNT_SID is set but neither TWILIO_FROM_NUMBER nor TWILIO_MESSAGING_SERVICE_SID: "
                     "Twilio will refuse every text. Set one of them.")
     app.extensions["sms_settings"] = settings
-    jobs.configure(settings)
+    bootstrap.wire_texting(settings)
 
     from web.sms import gateway
     app.register_blueprint(gateway.bp)

@@ -18,7 +18,7 @@ def banner(env=os.environ) -> str:
         + ("" if env.get("TWILIO_ACCOUNT_SID") else "   (no TWILIO_ACCOUNT_SID: texts stay in the outbox)"),
     ]
     try:
-        from web.cli_users import demo_logins
+        from web.cli.users import demo_logins
         logins = demo_logins()
     except ImportError:  # the staff pages are not in this checkout
         logins = []

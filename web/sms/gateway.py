@@ -12,8 +12,14 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from directory import db, jobs, messaging, people
-from directory.models import OutboundMessage, Referral
+from directory import db
+from directory.texting import jobs
+from directory import settings as app_settings
+from directory.texting.inbound import handle_inbound
+from directory.texting import texts
+from directory.people import phones
+from directory.people.models import OutboundMessage
+from directory.referrals.models import Referral
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -22,11 +28,11 @@ STATUS_ORDER = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2, "delivered"
                 "undelivered": 3, "failed": 3}
 
 
-def _settings() -> messaging.Settings:
+def _settings() -> app_settings.Settings:
     return current_app.extensions["sms_settings"]
 
 
-def signature_is_valid(settings: messaging.Settings) -> bool:
+def signature_is_valid(settings: app_settings.Settings) -> bool:
     """X-Twilio-Signature over the public URL Twilio called (PUBLIC_BASE_URL + path) and the form."""
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not settings.TWILIO_AUTH_TOKEN:
@@ -37,7 +43,7 @@ def signature_is_valid(settings: messaging.Settings) -> bool:
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.form, signature)
 
 
-def _check_caller(settings: messaging.Settings) -> None:
+def _check_caller(settings: app_settings.Settings) -> None:
     if not signature_is_valid(settings):
         log.warning("SMS webhook %s refused: missing or wrong X-Twilio-Signature", request.path)
         abort(403)
@@ -49,7 +55,7 @@ def _check_caller(settings: messaging.Settings) -> None:
 def twiml(replies: list[str]) -> Response:
     response = MessagingResponse()
     for reply in replies:
-        for piece in messaging.split_for_sms(reply):
+        for piece in texts.split_for_sms(reply):
             response.message(piece)
     return Response(str(response), mimetype="application/xml")
 
@@ -59,10 +65,10 @@ def inbound():
     settings = _settings()
     _check_caller(settings)
     try:
-        outcome = messaging.handle_inbound(settings, request.form)
+        outcome = handle_inbound(settings, request.form)
     except Exception:  # the message is stored first; whatever broke, the person gets an answer
         log.exception("inbound SMS handling failed")
-        return twiml([messaging.text("fallback", "en")])
+        return twiml([texts.text("fallback", "en")])
     if outcome.pending:
         try:
             jobs.schedule_answer(outcome.inbound_id)
@@ -91,9 +97,9 @@ def status():
             msg.error_code = error_code[:20]
             if error_code == str(jobs.OPTED_OUT_ERROR):
                 msg.status = "blocked"
-                _, person = people.resolve(s, msg.to)
+                _, person = phones.resolve(s, msg.to)
                 if person is not None:
-                    people.set_opt_out(person, True)
+                    phones.set_opt_out(person, True)
         referral = s.get(Referral, msg.referral_id) if msg.referral_id and msg.kind == "referral" else None
         if referral is not None and referral.status in ("sent", "delivered"):
             if msg.status == "delivered":

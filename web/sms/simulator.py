@@ -14,8 +14,16 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select, update
 from twilio.request_validator import RequestValidator
 
-from directory import db, messaging, people
-from directory.models import OutboundMessage, Referral, utcnow
+from directory import db
+from directory import settings as app_settings
+from directory.texting import follow_ups
+from directory.texting import inbound
+from directory.texting import rasa_client
+from directory.texting import texts
+from directory.people import phones
+from directory.people.models import OutboundMessage
+from directory.referrals.models import Referral
+from directory.base import utcnow
 
 bp = Blueprint("sms_simulator", __name__, url_prefix="/dev/sms", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -24,7 +32,7 @@ NEED_CODES = ("support_group", "sober_living", "housing", "transportation", "tre
 PLACE_ENTITIES = ("place", "location", "zip", "zipcode", "postal_code", "city", "address", "GPE")
 
 
-def _settings() -> messaging.Settings:
+def _settings() -> app_settings.Settings:
     return current_app.extensions["sms_settings"]
 
 
@@ -41,7 +49,7 @@ def page():
 def sign():
     """The form fields and X-Twilio-Signature Twilio would send for this text."""
     data = request.get_json(silent=True) or {}
-    if not people.normalize(data.get("from")):
+    if not phones.normalize(data.get("from")):
         return _error("Type a phone number to text from, e.g. +15415550123.")
     settings = _settings()
     params = {"AccountSid": settings.account_sid, "MessageSid": "SM" + uuid.uuid4().hex,
@@ -54,17 +62,17 @@ def sign():
     return jsonify({"params": params, "signature": RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)})
 
 
-def _rasa_get(settings: messaging.Settings, sender: str, path: str, **kwargs):
+def _rasa_get(settings: app_settings.Settings, sender: str, path: str, **kwargs):
     params = {"token": settings.RASA_TOKEN} if settings.RASA_TOKEN else {}
     try:
-        r = requests.request(kwargs.pop("method", "GET"), messaging.rasa_url(settings, sender) + path, params=params,
+        r = requests.request(kwargs.pop("method", "GET"), rasa_client.rasa_url(settings, sender) + path, params=params,
                              timeout=3, **kwargs)
         return r.json() if r.status_code == 200 else None
     except (requests.RequestException, ValueError):
         return None
 
 
-def bot_reading(settings: messaging.Settings, message: str, sender: str) -> dict:
+def bot_reading(settings: app_settings.Settings, message: str, sender: str) -> dict:
     """Need, place and language as the bot read them: the NLU's parse of the text, and the slots the
     conversation holds after it (the place and language are read by the action server, not the NLU)."""
     parse = _rasa_get(settings, sender, "/model/parse", method="POST", json={"text": message})
@@ -79,18 +87,18 @@ def bot_reading(settings: messaging.Settings, message: str, sender: str) -> dict
             "confidence": round((parse.get("intent") or {}).get("confidence") or 0, 2),
             "need": need or slots.get("need"),
             "place": next((entities[k] for k in PLACE_ENTITIES if entities.get(k)), None) or slots.get("location"),
-            "language": entities.get("language") or slots.get("lang") or messaging.guess_language(message),
+            "language": entities.get("language") or slots.get("lang") or texts.guess_language(message),
             "entities": [{"entity": k, "value": v} for k, v in entities.items()]}
 
 
 @bp.post("/reading")
 def reading():
     data = request.get_json(silent=True) or {}
-    e164 = people.normalize(data.get("from"))
+    e164 = phones.normalize(data.get("from"))
     if not e164:
         return _error("Type a phone number to text from.")
-    sender = people.pseudonym(e164)
-    out = bot_reading(_settings(), str(data.get("body") or "")[:messaging.MAX_TEXT], sender)
+    sender = phones.pseudonym(e164)
+    out = bot_reading(_settings(), str(data.get("body") or "")[:texts.MAX_TEXT], sender)
     out["sender"] = sender
     return jsonify(out)
 
@@ -98,26 +106,26 @@ def reading():
 @bp.get("/outbox")
 def outbox():
     """The latest outbound texts; `mine` marks those addressed to the simulated phone."""
-    e164 = people.normalize(request.args.get("from"))
-    mine_to = people.address_of(people.pseudonym(e164)) if e164 else None
+    e164 = phones.normalize(request.args.get("from"))
+    mine_to = phones.address_of(phones.pseudonym(e164)) if e164 else None
     with db.Session() as s:
         rows = s.scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(60)).all()
     items = [{"id": m.id, "to": ("this phone" if m.to == mine_to or m.to == e164 else
-                                 ("a person " + m.to[-6:]) if m.to.startswith(people.PSEUDONYM_PREFIX) else m.to),
+                                 ("a person " + m.to[-6:]) if m.to.startswith(phones.PSEUDONYM_PREFIX) else m.to),
               "mine": m.to == mine_to or m.to == e164, "kind": m.kind, "status": m.status, "body": m.body,
               "created_at": m.created_at.isoformat(timespec="seconds") + "Z"} for m in reversed(rows)]
-    return jsonify({"items": items, "sender": people.pseudonym(e164) if e164 else None})
+    return jsonify({"items": items, "sender": phones.pseudonym(e164) if e164 else None})
 
 
 @bp.post("/follow-ups")
 def follow_ups_now():
     """Make this phone's open referrals due now and run the follow-up job (quiet hours still apply)."""
     data = request.get_json(silent=True) or {}
-    e164 = people.normalize(data.get("from"))
+    e164 = phones.normalize(data.get("from"))
     if not e164:
         return _error("Type a phone number to text from.")
     with db.Session.begin() as s:
-        s.execute(update(Referral).where(Referral.client_ref == people.pseudonym(e164),
-                                         Referral.status.in_(messaging.OPEN_STATUSES),
+        s.execute(update(Referral).where(Referral.client_ref == phones.pseudonym(e164),
+                                         Referral.status.in_(inbound.OPEN_STATUSES),
                                          Referral.follow_up_at.is_not(None)).values(follow_up_at=utcnow()))
-    return jsonify(messaging.send_due_follow_ups(_settings()))
+    return jsonify(follow_ups.send_due_follow_ups(_settings()))

@@ -1,4 +1,4 @@
-"""search_entry.card: each listing's result-line JSON (directory/cards.py), written by directory.index.
+"""search_entry.card: each listing's result-line JSON (directory/catalog/cards.py), written by directory.catalog.index.
 
 Existing rows keep a NULL card; searches build those on the spot until `flask --app web directory
 reindex` writes them.

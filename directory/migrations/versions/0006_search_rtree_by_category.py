@@ -2,7 +2,7 @@
 third dimension, so the common searches (near a point, one category or none) read the R*Tree alone.
 
 rtree_i32 stores 32-bit integers exactly: latitude and longitude in 1e-7 degrees (about 1 cm),
-rounded half away from zero as SQLite's round() does (directory.search.to_e7 is the same in
+rounded half away from zero as SQLite's round() does (directory.catalog.search.nearby.to_e7 is the same in
 Python); the category as its number in CATEGORY_CODES (0: none). The triggers keep it in step with
 search_entry, as before. PostgreSQL is untouched (it searches an indexed box on search_entry).
 
@@ -16,8 +16,8 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# Frozen here (a migration must not change when the code does); directory.vocab.CATEGORY_CODES
-# must match it (tests/test_search.py checks).
+# Frozen here (a migration must not change when the code does); directory.catalog.codes.CATEGORY_CODES
+# must match it (tests/catalog/test_search.py checks).
 CATEGORY_CODES = {"support_group": 1, "sober_living": 2, "housing": 3, "transportation": 4, "treatment": 5}
 _CODE = "CASE {col} " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in CATEGORY_CODES.items()) + " ELSE 0 END"
 _ROW = ("{p}.id, CAST(round({p}.latitude * 10000000.0) AS INTEGER), CAST(round({p}.latitude * 10000000.0) AS INTEGER), "

@@ -1,0 +1,149 @@
+"""SAMHSA FindTreatment facilities (findtreatment.gov's locator rows, facilities.json) -> treatment listings.
+
+Each row is a facility: one organization per provider name (`name1`), one service and one
+location per facility. Ids: `samhsa:<first 40 hex digits of frid>` (frid is a 64-digit hash,
+longer than our ids; 40 digits are still unique). Substance use facilities (`typeFacility` SA)
+and mental health facilities that treat substance use are `treatment`; other mental health
+facilities are listed without a category. The `services` codes become attributes people filter
+on: MAT-friendly (accepts clients on opioid medication, methadone, buprenorphine, naltrexone),
+takes insurance / Medicaid, sliding scale, women / men only, LGBTQ+, veterans, and languages.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from directory.catalog.importers.errors import ImportFailed, Report
+from directory.catalog.importers.finish import finish
+from directory.catalog.importers.runtime import progress_bar
+from directory.catalog.importers.fields import text
+from directory.catalog.importers.hsds_tables import HsdsWriter
+from directory.catalog.codes import language_code
+from directory.catalog.taxonomy import attribute_link, stable_id
+
+LABELS = {"TC": "Type of care", "SET": "Settings", "OT": "Opioid treatment", "PHR": "Medications",
+          "SG": "Special programs", "AGE": "Ages", "GN": "Genders", "PAY": "Payment accepted",
+          "PYAS": "Payment assistance", "FT": "Facility type", "EMS": "Emergency services"}
+DESCRIPTION_CODES = ("TC", "FT", "SET", "OT", "PHR", "SG", "EMS")
+
+
+def _phone_parts(number: str) -> tuple[str, str | None]:
+    m = re.match(r"^(.*?)\s*(?:x|ext\.?)\s*(\d+)\s*$", number, re.I)
+    return (m.group(1).strip(), m.group(2)) if m else (number, None)
+
+
+def attributes_of(services: dict[str, str]) -> set[str]:
+    """Attribute codes from the facility's service codes ({'OT': 'Accepts clients on ...', ...})."""
+    attrs = set()
+    mat_text = " ".join(services.get(k, "") for k in ("OT", "PHR", "OM", "SET")).lower()
+    if re.search(r"accepts clients on opioid medication|methadone|buprenorphine|naltrexone", mat_text):
+        attrs.add("mat_friendly")
+    pay = services.get("PAY", "").lower()
+    if "medicaid" in pay or "insurance" in pay:
+        attrs.add("insurance")
+    if "sliding fee" in services.get("PYAS", "").lower():
+        attrs.add("sliding_scale")
+    genders = {g.strip().lower() for g in services.get("GN", "").split(";") if g.strip()}
+    if genders == {"female"}:
+        attrs.add("women")
+    elif genders == {"male"}:
+        attrs.add("men")
+    groups = services.get("SG", "").lower()
+    if "lgbt" in groups:
+        attrs.add("lgbtq")
+    if "veterans" in groups:
+        attrs.add("veterans")
+    ages = {a.strip().lower() for a in services.get("AGE", "").split(";") if a.strip()}
+    if ages and ages <= {"children/adolescents", "young adults"}:
+        attrs.add("youth")
+    if "walk-in" in " ".join(services.values()).lower():
+        attrs.add("walk_in")
+    return attrs
+
+
+def import_file(session, path, *, progress: bool = False) -> Report:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(path.name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                                      "is the file complete?") from None
+    rows = data.get("rows") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise ImportFailed(path.name, "is not a FindTreatment export: expected {\"rows\": [...]} or a list of facilities")
+    report = Report(source=f"{path} (SAMHSA FindTreatment, ids 'samhsa:<frid>')")
+    writer = HsdsWriter(session, report)
+    with progress_bar(progress, total=len(rows), desc="facilities", unit="facilities") as bar:
+        for index, row in enumerate(rows, 1):
+            _facility(writer, path.name, index, row)
+            bar.update(1)
+    writer.finish()
+    return finish(writer.loader, progress)
+
+
+def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
+    where = f"{label}, facility {index}"
+    if not isinstance(row, dict):
+        raise ImportFailed(where, "is not a JSON object")
+    frid = text(row.get("frid"))
+    if not frid or not re.match(r"^[A-Za-z0-9_-]+$", frid):
+        raise ImportFailed(where, "is missing or not an id", "frid", row.get("frid"))
+    where = f"{label}, facility {index} (frid {frid[:12]}...)"
+    provider = text(row.get("name1"), 300)
+    if not provider:
+        raise ImportFailed(where, "is missing (the provider's name)", "name1")
+    services_raw = row.get("services") or []
+    if not isinstance(services_raw, list):
+        raise ImportFailed(where, "is not a list", "services", services_raw)
+    services = {}
+    for s in services_raw:
+        if isinstance(s, dict) and text(s.get("f2")) and text(s.get("f3")):
+            services[text(s["f2"])] = text(s["f3"])
+    kind = text(row.get("typeFacility")) or ""
+    substance = kind == "SA" or re.search(r"substance|co-occurring|addiction", " ".join(services.values()), re.I)
+    category = "treatment" if substance else None
+
+    org_id = "samhsa:org:" + stable_id("samhsa-provider", provider.lower())
+    service_id = location_id = "samhsa:" + frid[:40]
+    writer.add("organization", {"id": org_id, "name": provider, "website": text(row.get("website")),
+                                "description": "Listed by SAMHSA's FindTreatment.gov.", "_source": "samhsa"}, where)
+    name = text(row.get("name2"), 300) or provider
+    description = "\n".join(f"{LABELS[c]}: {services[c]}" for c in DESCRIPTION_CODES if c in services)
+    eligibility = "; ".join(f"{LABELS[c]}: {services[c]}" for c in ("AGE", "GN") if c in services)
+    fees = "; ".join(f"{LABELS[c]}: {services[c]}" for c in ("PAY", "PYAS") if c in services)
+    zip_code = text(row.get("zip"), 20)
+    if zip_code:
+        writer.location_postcodes[location_id] = zip_code
+    writer.add("location", {"id": location_id, "organization_id": org_id, "name": name,
+                            "latitude": row.get("latitude"), "longitude": row.get("longitude"),
+                            "location_type": "physical"}, where)
+    writer.add("service", {"id": service_id, "organization_id": org_id, "name": name, "url": text(row.get("website")),
+                           "description": description or None, "eligibility_description": eligibility or None,
+                           "fees_description": fees or None, "status": "active", "_category": category}, where)
+    writer.add("service_at_location", {"id": stable_id("samhsa-sal", service_id), "service_id": service_id,
+                                       "location_id": location_id}, where)
+    writer.add("address", {"id": stable_id("samhsa-address", location_id), "location_id": location_id,
+                           "address_1": text(row.get("street1")), "address_2": text(row.get("street2")),
+                           "city": text(row.get("city")), "state_province": text(row.get("state")),
+                           "postal_code": zip_code, "country": "US"}, where)
+    for key, description in (("phone", "Main"), ("intake1", "Intake"), ("hotline1", "Hotline")):
+        raw = text(row.get(key), 60)
+        if raw:
+            number, extension = _phone_parts(raw)
+            writer.add("phone", {"id": stable_id("samhsa-phone", service_id, key), "service_id": service_id,
+                                 "number": number, "extension": extension, "type": "voice",
+                                 "description": description}, where)
+    writer.add("attribute", _link(attribute_link(service_id, "in_person")), where)
+    for code in sorted(attributes_of(services)):
+        writer.add("attribute", _link(attribute_link(service_id, code)), where)
+    for name_ in re.split(r";\s*", services.get("OL", "")):
+        code = language_code(name_)
+        if code:
+            writer.add("language", {"id": stable_id("samhsa-language", service_id, code), "service_id": service_id,
+                                    "code": code, "name": name_}, where)
+
+
+def _link(attr) -> dict:
+    return {"id": attr.id, "link_id": attr.link_id, "link_entity": attr.link_entity, "link_type": attr.link_type,
+            "taxonomy_term_id": attr.taxonomy_term_id}

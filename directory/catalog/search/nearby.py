@@ -1,0 +1,287 @@
+"""Geo search: the nearest fitting services around a point.
+
+How: an index gives the candidate set inside a bounding box (SQLite's R*Tree, or the indexed
+(latitude, longitude) box on PostgreSQL), SQL filters what it can (category, attribute and
+language bitmasks, vacancy, text), Python takes the exact great-circle distance and drops what
+is outside the circle. The circle starts at 0.5 km and grows (x3, or up to x8 when the matches so
+far say the area is sparse) until enough matches lie inside it, or the requested radius is
+reached: so a dense city answers from a few hundred rows, and a true match within the radius is
+never dropped. Only the page's entries are sorted and looked up further.
+Time filters (open now, tonight) read the schedules of the nearest candidates only.
+
+This runs on every search, so its SQL goes to the SQLite driver directly (`fetch_rows`; see
+bench/RESULTS.md for what that saves) and through SQLAlchemy's text() on other databases.
+
+`build_query` is the one place where search arguments are validated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+import weakref
+from dataclasses import dataclass
+from math import asin, cos, radians, sin, sqrt
+
+from sqlalchemy.orm import Session as OrmSession
+
+from directory.catalog import geo
+from directory.catalog.geo import Point
+from directory.catalog.codes import CATEGORY_CODES, attribute_mask, language_mask
+from directory.catalog.search.query import SearchQuery
+from directory.sql import fetch_rows
+from directory.sql import in_clause
+from directory.catalog.search.when import matches_when
+FIRST_RADIUS_KM = 0.5  # dense city centres answer from this; the sparse grow fast (_next_radius)
+GROWTH = 3.0  # at least; more when the first circles were sparse (_next_radius)
+MAX_GROWTH = 8.0
+GROWTH_MARGIN = 1.3  # over the radius that would hold enough matches if the density were even
+
+
+@dataclass
+class Hit:
+    entry_id: int
+    service_at_location_id: str | None  # None from search(..., listing_ids=False) until cards.load
+    service_id: str | None
+    latitude: float
+    longitude: float
+    distance_km: float
+    card: str | None = None  # the listing's card (directory/catalog/cards.py), as stored
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    has_more: bool
+    total: int | None  # exact count within the radius, when the search had to look that far
+    searched_radius_km: float
+    query: SearchQuery
+
+
+def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
+    """The WHERE clauses on search_entry `e` beyond the box. On SQLite the R*Tree already holds
+    active entries only and narrows by category (its third dimension): those need no clause."""
+    clauses, params = [] if sqlite else ["e.active"], {}
+    if query.category and not sqlite:
+        clauses.append("e.category = :category")
+        params["category"] = query.category
+    if query.attributes:
+        clauses.append("(e.attribute_bits & :amask) = :amask")
+        params["amask"] = attribute_mask(query.attributes)
+    if query.language:
+        lmask = language_mask([query.language])
+        if lmask:
+            clauses.append("(e.language_bits & :lmask) = :lmask")
+            params["lmask"] = lmask
+    if query.has_vacancy:
+        clauses.append("e.beds_available > 0")
+    if query.q:
+        escaped = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("e.search_text LIKE :q ESCAPE '\\'")
+        params["q"] = f"%{escaped}%"
+    return " AND ".join(clauses), params
+
+
+_SQL_CACHE: dict[tuple, str] = {}
+
+
+def _box_sql(sqlite: bool, where: str, category: bool) -> str:
+    """The candidate query for one box, built once per filter shape: (id, lat, lon) rows, in
+    1e-7 degrees from SQLite's R*Tree (rtree_i32, see migration 0006), in degrees elsewhere."""
+    key = (sqlite, where, category)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        if sqlite:
+            box = ("r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
+                   + (" AND r.max_cat >= :cat AND r.min_cat <= :cat" if category else ""))
+            # The R*Tree alone when nothing else filters (the common case): no lookup per candidate.
+            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r WHERE {box}" if not where else
+                   f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r JOIN search_entry e ON e.id = r.id "
+                   f"WHERE {box} AND {where}")
+        else:
+            sql = ("SELECT e.id, e.latitude, e.longitude FROM search_entry e "
+                   "WHERE e.latitude BETWEEN :min_lat AND :max_lat "
+                   "AND e.longitude BETWEEN :min_lon AND :max_lon AND " + where)
+        _SQL_CACHE[key] = sql
+    return sql
+
+
+E7 = 10_000_000.0  # R*Tree units per degree
+
+
+def to_e7(degrees: float) -> int:
+    """Degrees in the R*Tree's whole 1e-7 degrees, rounded half away from zero exactly as
+    SQLite's CAST(round(x * 10000000.0) AS INTEGER) in migration 0006's triggers."""
+    x = degrees * E7
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
+
+
+@dataclass
+class _Candidates:
+    """One search's candidate query, prepared once for all its circles."""
+    run: object  # (sql, params) -> rows
+    sql: str
+    params: dict
+    sqlite: bool
+
+
+def _candidates(conn, query: SearchQuery) -> _Candidates:
+    sqlite = conn.dialect.name == "sqlite"
+    where, params = _filters_sql(query, sqlite)
+    category = sqlite and query.category is not None
+    if category:
+        params["cat"] = CATEGORY_CODES[query.category]
+    if sqlite:  # straight to the driver (see fetch_rows), looked up once, not once per circle
+        execute = conn.connection.driver_connection.execute
+        run = lambda sql, p: execute(sql, p).fetchall()  # noqa: E731
+    else:
+        run = lambda sql, p: fetch_rows(conn, sql, p)  # noqa: E731
+    return _Candidates(run, _box_sql(sqlite, where, category), params, sqlite)
+
+
+def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[float, int, float, float]]:
+    """(distance_km, id, lat, lon) of the filtered entries inside the circle, unsorted.
+
+    On SQLite positions come from the R*Tree in whole 1e-7 degrees (about 1 cm): distances are
+    those of the rounded positions, the same in every search, the oracle tests and the hits."""
+    sql, params, sqlite, run = cands.sql, cands.params, cands.sqlite, cands.run
+    # geo.distance_km inlined (same formula, same operation order) and the circle test made on the
+    # haversine term (monotonic in the distance): this loop sees every candidate.
+    lat0, lon0 = origin.lat, origin.lon
+    p1 = radians(lat0)
+    cos_p1 = cos(p1)
+    two_r = 2 * geo.EARTH_RADIUS
+    h_max = sin(min(radius_km / two_r, math.pi / 2)) ** 2 * (1 + 1e-9) + 1e-18  # slack for rounding
+    out = []
+    append = out.append
+    for a, b, c, d in geo.split_antimeridian(geo.bounding_box(origin, radius_km)):
+        if sqlite:  # whole units, widened by one so that no rounded position on the edge is lost
+            params.update(min_lat=math.floor(a * E7) - 1, max_lat=math.ceil(b * E7) + 1,
+                          min_lon=math.floor(c * E7) - 1, max_lon=math.ceil(d * E7) + 1)
+        else:
+            params.update(min_lat=a, max_lat=b, min_lon=c, max_lon=d)
+        for eid, lat, lon in run(sql, params):
+            if sqlite:
+                lat, lon = lat / E7, lon / E7
+            p2 = radians(lat)
+            h = sin((p2 - p1) / 2) ** 2 + cos_p1 * cos(p2) * sin(radians(lon - lon0) / 2) ** 2
+            if h <= h_max:
+                dist = two_r * asin(min(1.0, sqrt(h)))
+                if dist <= radius_km:  # the test that counts, in kilometres (h_max only skips the far ones)
+                    append((dist, eid, lat, lon))
+    return out
+
+
+def _hits(conn, scored, with_cards: bool = False) -> list[Hit]:
+    """Hits for (distance, id, lat, lon) tuples, in their order, with their listing ids (and cards:
+    the time filter reads schedules from them; a result page leaves them to directory.catalog.views)."""
+    if not scored:
+        return []
+    marks, params = in_clause("e", [s[1] for s in scored])
+    card = "card" if with_cards else "NULL"
+    keys = {eid: (sal_id, service_id, card) for eid, sal_id, service_id, card in fetch_rows(
+        conn, f"SELECT id, service_at_location_id, service_id, {card} FROM search_entry WHERE id IN ({marks})",
+        params)}
+    return [Hit(eid, *keys[eid][:2], lat, lon, dist, keys[eid][2]) for dist, eid, lat, lon in scored]
+
+
+def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> float:
+    """Grow the circle: x GROWTH, more (up to x MAX_GROWTH) when the matches so far say the area is
+    sparse, and straight to the requested radius when the next circle would cover most of it."""
+    factor = MAX_GROWTH if not found else min(MAX_GROWTH, max(GROWTH, GROWTH_MARGIN * math.sqrt(wanted / found)))
+    grown = radius * factor
+    return limit_km if grown * 1.5 >= limit_km else grown
+
+
+# Where to start the circle: the density of matches that the last search of the same kind found in
+# the same cell of about 10 km, else the highest density seen in its cell of about 100 km (the
+# highest, so that a dense town in a sparse region does not start too wide). It only saves circles
+# that would have been too small: whatever the start, the circle grows until it holds enough
+# matches, so results never depend on it.
+# Hints belong to a database: one process may search several (the benchmark, the tests), and a
+# sparse one's hints would start every search in a dense one too wide.
+HINT_CELLS_PER_DEGREE = (10, 1)  # fine, coarse
+MAX_HINTS = 100_000  # a database keeps at most this many cells, then starts afresh
+_density_hints: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {(level, cell, kind): matches per km²}
+
+
+def _hints_of(conn) -> dict[tuple, float]:
+    hints = _density_hints.get(conn.engine)
+    if hints is None:
+        hints = _density_hints[conn.engine] = {}
+    return hints
+
+
+def _hint_keys(query: SearchQuery) -> list[tuple]:
+    kind = (query.category, query.attributes, query.language, query.has_vacancy, query.q, query.when)
+    return [(per, round(query.origin.lat * per), round(query.origin.lon * per), kind) for per in HINT_CELLS_PER_DEGREE]
+
+
+def _start_radius(hints: dict, query: SearchQuery, wanted: int) -> float:
+    fine, coarse = _hint_keys(query)
+    density = hints.get(fine, hints.get(coarse))
+    if density is None:
+        return min(query.radius_km, FIRST_RADIUS_KM)
+    if density <= 0:  # nothing matched around here: look at the whole radius at once
+        return query.radius_km
+    # The radius that would hold GROWTH_MARGIN² x wanted matches at that density.
+    return min(query.radius_km, max(FIRST_RADIUS_KM, GROWTH_MARGIN * math.sqrt(wanted / (math.pi * density))))
+
+
+def _remember_density(hints: dict, query: SearchQuery, found: int, radius: float) -> None:
+    if len(hints) >= MAX_HINTS:
+        hints.clear()
+    density = found / (math.pi * radius * radius)
+    fine, coarse = _hint_keys(query)
+    hints[fine] = density
+    hints[coarse] = max(density, hints.get(coarse, 0.0))
+
+
+def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_ids: bool = True) -> SearchResult:
+    """The query's page of hits. `session` is an ORM Session or a Core Connection (the API's
+    search endpoint passes a Connection: a Session's set-up is a tenth of its time).
+
+    With `listing_ids=False` the hits carry entry ids, positions and distances only: the result
+    list reads each listing's ids with its card (directory.catalog.views), in the same query."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
+    conn = session.connection() if isinstance(session, OrmSession) else session
+    hints = _hints_of(conn)
+    radius = _start_radius(hints, query, wanted)
+    cands = _candidates(conn, query)
+    while True:
+        scored = _within(cands, query.origin, radius)
+        if query.when:
+            scored.sort()
+            hits = _time_filter(conn, scored, query.when, now, wanted)
+            found = len(hits)
+        else:
+            found = len(scored)
+        if found >= wanted or radius >= query.radius_km:
+            break
+        radius = _next_radius(radius, found, wanted, query.radius_km)
+    _remember_density(hints, query, found, radius)
+    # Without a time filter, a search that reached the full radius has seen every match.
+    complete = radius >= query.radius_km and (not query.when or found < wanted)
+    total = found if complete else None
+    end = query.offset + query.limit
+    if query.when:
+        page = hits[query.offset:end]
+    else:  # only the page needs sorting and its listing ids
+        top = heapq.nsmallest(end, scored)[query.offset:]
+        page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, dist) for dist, eid, lat, lon in top]
+    return SearchResult(page, found > end, total, radius, query)
+
+
+def _time_filter(conn, scored, when, now, wanted) -> list[Hit]:
+    """Hits (nearest first) whose schedules match `when`, reading their cards 200 candidates at a time."""
+    from directory.catalog import cards  # cards builds on this module's SQL helpers
+    kept = []
+    for i in range(0, len(scored), 200):
+        chunk = _hits(conn, scored[i:i + 200], with_cards=True)
+        by_entry = cards.load(conn, chunk)
+        kept.extend(h for h in chunk if h.entry_id in by_entry
+                    and matches_when(when, cards.slot_info(by_entry[h.entry_id]), now))
+        if len(kept) >= wanted:
+            break
+    return kept

@@ -1,0 +1,133 @@
+"""Geo search: the nearest fitting services around a point.
+
+How: an index gives the candidate set inside a bounding box (SQLite's R*Tree, or the indexed
+(latitude, longitude) box on PostgreSQL), SQL filters what it can (category, attribute and
+language bitmasks, vacancy, text), Python takes the exact great-circle distance and drops what
+is outside the circle. The circle starts at 0.5 km and grows (x3, or up to x8 when the matches so
+far say the area is sparse) until enough matches lie inside it, or the requested radius is
+reached: so a dense city answers from a few hundred rows, and a true match within the radius is
+never dropped. Only the page's entries are sorted and looked up further.
+Time filters (open now, tonight) read the schedules of the nearest candidates only.
+
+This runs on every search, so its SQL goes to the SQLite driver directly (`fetch_rows`; see
+bench/RESULTS.md for what that saves) and through SQLAlchemy's text() on other databases.
+
+`build_query` is the one place where search arguments are validated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+
+from directory.catalog import geo
+from directory.catalog.geo import InvalidQuery, Point
+from directory.catalog.geocode import Place, default_geocoder
+from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES, language_code
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 10
+MAX_OFFSET = 1000
+WHEN_VALUES = ("now", "today", "tonight")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    origin: Point
+    radius_km: float = geo.DEFAULT_RADIUS_KM
+    category: str | None = None
+    attributes: tuple[str, ...] = ()
+    language: str | None = None
+    has_vacancy: bool = False
+    when: str | None = None  # now | today | tonight
+    q: str | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    place: Place | None = None  # what `near` resolved to, for the answer's _meta
+
+
+def _bool(value, name) -> bool:
+    if value in (None, ""):
+        return False
+    v = str(value).strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise InvalidQuery(f"{name} must be true or false.", field=name)
+
+
+def _int(value, name, default, lo, hi) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise InvalidQuery(f"{name} must be a whole number.", field=name) from None
+    if not lo <= n <= hi:
+        raise InvalidQuery(f"{name} must be between {lo} and {hi}.", field=name)
+    return n
+
+
+def _list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        items = [p for v in value for p in str(v).split(",")]
+    else:
+        items = str(value).split(",")
+    return [i.strip().lower() for i in items if i.strip()]
+
+
+def build_query(params: Mapping, geocoder=None) -> SearchQuery:
+    """Validate search arguments (from a query string, a form or the bot) into a SearchQuery.
+
+    `params` maps names to strings (or lists, for `attributes`). Raises InvalidQuery or
+    PlaceNotFound with a message a person can act on.
+    """
+    get = params.get
+    place = None
+    if get("lat") not in (None, "") or get("lon") not in (None, ""):
+        origin = geo.validate_point(get("lat"), get("lon"))
+    elif get("near") not in (None, ""):
+        place = (geocoder or default_geocoder()).resolve(str(get("near")))
+        origin = Point(place.lat, place.lon)
+    else:
+        raise InvalidQuery("Say where: near=ZIP, 'City, ST' or an address, or lat and lon.", field="near")
+
+    category = (get("category") or "").strip().lower() or None
+    if category and category not in CATEGORIES:
+        raise InvalidQuery(f"Unknown category '{category}'. Use one of: {', '.join(CATEGORIES)}.",
+                           code="unknown_category", field="category")
+    attrs = _list(params.getlist("attributes") if hasattr(params, "getlist") else get("attributes"))
+    unknown = [a for a in attrs if a not in ATTRIBUTES]
+    if unknown:
+        raise InvalidQuery(f"Unknown attribute '{unknown[0]}'. Known: {', '.join(ATTRIBUTES)}.",
+                           code="unknown_attribute", field="attributes")
+    language = None
+    if get("language") not in (None, ""):
+        language = language_code(str(get("language")))
+        if language is None:
+            raise InvalidQuery(f"Unknown language '{get('language')}'. Use a code such as "
+                               f"{', '.join(list(LANGUAGES)[:6])}.", field="language")
+    when = (get("when") or "").strip().lower() or None
+    if _bool(get("open_now"), "open_now"):
+        when = when or "now"
+    if when and when not in WHEN_VALUES:
+        raise InvalidQuery(f"when must be one of {', '.join(WHEN_VALUES)}.", field="when")
+    q = (get("q") or "").strip() or None
+    if q and len(q) > 100:
+        raise InvalidQuery("q is too long (100 characters at most).", field="q")
+    return SearchQuery(
+        origin=origin,
+        radius_km=geo.validate_radius(get("radius_km")),
+        category=category,
+        attributes=tuple(dict.fromkeys(attrs)),
+        language=language,
+        has_vacancy=_bool(get("has_vacancy"), "has_vacancy"),
+        when=when,
+        q=q,
+        limit=_int(get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=_int(get("offset"), "offset", 0, 0, MAX_OFFSET),
+        place=place,
+    )

@@ -1,0 +1,33 @@
+"""The referral table: a person sent to a service, by a case manager (web) or by the bot."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (Boolean, DateTime, ForeignKey, String, Text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.base import Base, new_id, utcnow
+from directory.catalog.models import Service
+
+
+class Referral(Base):
+    """A person sent to a service, by a case manager (web) or by the bot with their consent."""
+    __tablename__ = "referral"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(String(8), index=True)  # short number the provider replies with
+    service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(100), index=True)  # pseudonym (bot) or None
+    client_phone: Mapped[str | None] = mapped_column(String(300))  # encrypted by the gateway issue; E.164 for now
+    source: Mapped[str] = mapped_column(String(20), default="web")  # web, bot
+    created_by: Mapped[str | None] = mapped_column(String(200))  # case manager's e-mail, or 'bot'
+    share_with_provider: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_with_case_managers: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    # sent, delivered, accepted, full, connected, not_connected, failed
+    status: Mapped[str] = mapped_column(String(20), default="sent")
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    follow_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    service: Mapped[Service] = relationship()

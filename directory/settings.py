@@ -1,0 +1,119 @@
+"""Signpost's one settings reader: every process (the web app, the worker, the CLI) reads its
+environment here, and each development default (service token, keys) is set here only.
+
+`Settings` is what texting runs with (each field is read from the environment variable of its
+name); `app_config` is the Flask app's whole configuration (Settings' fields included).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, fields
+
+
+# DEVELOPMENT ONLY, not secret: production refuses to start without its own (see phones.check_keys).
+DEV_SERVICE_TOKEN = "dev-service-token"  # the action server's bearer token on the API (mk/bot.mk reads it here)
+DEV_PHONE_KEY_SEED = b"signpost-development-only-phone-key-NOT-SECRET"  # so a dev database stays readable
+DEV_PSEUDONYM_KEY = "signpost-development-only-pseudonym-key-NOT-SECRET"
+DEV_TWILIO_AUTH_TOKEN = "dev-twilio-auth-token-NOT-SECRET"  # development only: the simulator signs with it
+DEV_ACCOUNT_SID = "AC" + "0" * 32  # the simulator's account when TWILIO_ACCOUNT_SID is unset
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The gateway's configuration; each field is read from the environment variable of its name."""
+    SIGNPOST_ENV: str = "development"
+    PROGRAM_NAME: str = "Signpost"
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    # One Rasa, or several comma-separated: each conversation always goes to the same one (its
+    # tracker lives in that process's memory), chosen by its pseudonym.
+    RASA_URL: str = "http://127.0.0.1:5005"
+    RASA_TOKEN: str | None = None
+    RASA_TIMEOUT: float = 8.0  # seconds for one answer while Twilio waits (it gives up at 15)
+    RASA_RETRY_TIMEOUT: float = 30.0  # the worker is not in a hurry
+    RASA_RETRY_DELAY: float = 15.0  # seconds after a fallback before the worker asks Rasa again
+    TWILIO_ACCOUNT_SID: str | None = None  # unset: texts stay in the outbox
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_FROM_NUMBER: str | None = None
+    TWILIO_MESSAGING_SERVICE_SID: str | None = None
+    TWILIO_API_BASE_URL: str | None = None  # tests: the Prism mock instead of https://api.twilio.com
+    FOLLOW_UP_AFTER_HOURS: float = 48.0
+    RETENTION_DAYS: int = 90
+    DEFAULT_TIMEZONE: str = "America/Los_Angeles"  # quiet hours when the number says nothing
+
+    @classmethod
+    def from_mapping(cls, env) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f.name)
+            if raw is None or raw == "":
+                continue
+            values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw
+        values.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.get('PORT') or 5000}")
+        values.setdefault("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}")
+        settings = cls(**values)
+        if settings.TWILIO_AUTH_TOKEN is None and settings.SIGNPOST_ENV != "production":
+            settings = cls(**{**values, "TWILIO_AUTH_TOKEN": DEV_TWILIO_AUTH_TOKEN})
+        return settings
+
+    @property
+    def account_sid(self) -> str:
+        """The only account whose webhooks are accepted."""
+        return self.TWILIO_ACCOUNT_SID or DEV_ACCOUNT_SID
+
+    @property
+    def sends_via_twilio(self) -> bool:
+        return bool(self.TWILIO_ACCOUNT_SID)
+
+
+def settings_from_env() -> Settings:
+    return Settings.from_mapping(os.environ)
+
+
+_current: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """The settings the app (or the worker) runs with; see directory.texting.jobs.configure."""
+    global _current
+    _current = settings
+
+
+def current() -> Settings:
+    return _current or settings_from_env()
+
+
+def is_production(env=os.environ) -> bool:
+    return env.get("SIGNPOST_ENV", "development") == "production"
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def database_url(env=os.environ) -> str | None:
+    """DATABASE_URL as given (None: the embedded SQLite default, see directory.db.default_url)."""
+    return env.get("DATABASE_URL") or None
+
+
+def app_config(env=os.environ) -> dict:
+    """The Flask app's configuration, with defaults for the embedded (SQLite) set-up."""
+    from directory.db import default_url
+    dev = env.get("SIGNPOST_ENV", "development") == "development"
+    config = {
+        "SIGNPOST_ENV": env.get("SIGNPOST_ENV", "development"),
+        "DATABASE_URL": database_url(env) or default_url(),
+        # A random key in development means sessions end on restart; production must set one.
+        "SECRET_KEY": env.get("SECRET_KEY") or (secrets.token_hex(32) if dev else None),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # The action server (and other services) call the API with this bearer token.
+        "SERVICE_TOKEN": env.get("SIGNPOST_SERVICE_TOKEN", DEV_SERVICE_TOKEN if dev else ""),
+        "ACTION_SERVER_URL": env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}"),
+        "HEALTH_TIMEOUT": float(env.get("HEALTH_TIMEOUT", "1.5")),
+        "LOG_SEARCHES": _flag(env.get("LOG_SEARCHES"), True),
+    }
+    texting = Settings.from_mapping(env)
+    config.update(PUBLIC_BASE_URL=texting.PUBLIC_BASE_URL, RASA_URL=texting.RASA_URL, RASA_TOKEN=texting.RASA_TOKEN)
+    return config

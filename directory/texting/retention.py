@@ -1,0 +1,41 @@
+"""The SMS conversation: what the gateway does with each text, framework-free.
+
+`handle_inbound` is the whole front door: store first (idempotent on MessageSid), carrier keywords
+(STOP/START/HELP in English and Spanish), the crisis net, opt-out, junk, provider replies
+(ACCEPT/FULL <code>), follow-up outcomes (1/2/3), and only then Rasa's REST channel, with the
+person's pseudonym as sender and a time budget well inside Twilio's 15 s. When Rasa misses the
+budget the person gets a short fallback and the message stays `pending` for the worker
+(`answer_pending`), which sends the bot's answer by SMS later: nothing is lost.
+
+Nothing here logs a number or a message text (GUIDE §5): logs name the MessageSid and the kind.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, update
+
+from directory import db
+from directory.people.models import OutboundMessage
+from directory.referrals.models import Referral
+from directory.base import utcnow
+from directory.texting.models import InboundMessage
+from directory.people.models import Person
+from directory.settings import Settings
+
+
+def purge_expired(settings: Settings, now: dt.datetime | None = None, days: int | None = None) -> dict:
+    """Delete messages and numbers older than the retention period. An opt-out is kept (pseudonym only)."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=settings.RETENTION_DAYS if days is None else days)
+    with db.Session.begin() as s:
+        inbound = s.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
+        outbound = s.execute(delete(OutboundMessage).where(OutboundMessage.created_at < cutoff)).rowcount
+        referrals = s.execute(update(Referral).where(Referral.created_at < cutoff, (Referral.client_ref.is_not(None))
+                                                     | (Referral.client_phone.is_not(None)))
+                              .values(client_ref=None, client_phone=None, follow_up_at=None)).rowcount
+        stale = Person.last_seen_at < cutoff
+        forgotten = s.execute(update(Person).where(stale, Person.opted_out.is_(True), Person.phone_encrypted.is_not(None))
+                              .values(phone_encrypted=None)).rowcount
+        deleted = s.execute(delete(Person).where(stale, Person.opted_out.is_(False))).rowcount
+    return {"inbound_messages": inbound, "outbound_messages": outbound, "referrals_anonymised": referrals,
+            "numbers_deleted": deleted + forgotten}

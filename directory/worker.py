@@ -1,0 +1,5 @@
+"""The worker process's entry point: `huey_consumer directory.worker.huey` (the Procfile's `worker`).
+Importing this module is what starts a worker, so it wires the process here."""
+from directory import bootstrap
+
+huey = bootstrap.start_worker()
