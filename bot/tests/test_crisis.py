@@ -40,13 +40,15 @@ def test_replies_say_what_to_do_and_fit_an_sms(kind, lang):
 
 
 def test_module_is_dependency_free():
-    source = Path(crisis.__file__).read_text()
+    """The crisis words live in the lexicon the gateway shares, which must import nothing else."""
+    from directory.texting import crisis_lexicon
+    source = Path(crisis_lexicon.__file__).read_text()
     imports = [l for l in source.splitlines() if l.startswith(("import ", "from "))]
     assert all(l.split()[1] in ("__future__", "re", "unicodedata", "typing") for l in imports), imports
 
 
-# Everyday crisis wording the net missed (2026-11-26: 67 of data/nlu.yml's 157 crisis examples were
-# left to the model alone). These are new phrasings of the same ideas, not the training texts.
+# Everyday crisis wording the net once missed (many of data/nlu.yml's crisis examples were left to
+# the model alone). These are new phrasings of the same ideas, not the training texts.
 @pytest.mark.parametrize("text,kind", [
     ("my brother is turning blue", crisis.OVERDOSE),
     ("she's foaming at the mouth after she used", crisis.OVERDOSE),
