@@ -1,14 +1,5 @@
-"""The SMS conversation: what the gateway does with each text, framework-free.
-
-`handle_inbound` is the whole front door: store first (idempotent on MessageSid), carrier keywords
-(STOP/START/HELP in English and Spanish), the crisis net, opt-out, junk, provider replies
-(ACCEPT/FULL <code>), follow-up outcomes (1/2/3), and only then Rasa's REST channel, with the
-person's pseudonym as sender and a time budget well inside Twilio's 15 s. When Rasa misses the
-budget the person gets a short fallback and the message stays `pending` for the worker
-(`answer_pending`), which sends the bot's answer by SMS later: nothing is lost.
-
-Nothing here logs a number or a message text (GUIDE §5): logs name the MessageSid and the kind.
-"""
+"""The gateway's client of Rasa's REST channel: one conversation per pseudonym, on the same Rasa when
+several run; the tracker is read first so an answer Rasa already gave is not asked for twice."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,11 +1,5 @@
-"""What every importer shares: bad-input errors that name the place, the report, batched upserts.
-
-An import runs inside the caller's transaction (`with db.Session.begin() as s:`) and never
-commits: any ImportFailed (or other error) rolls everything back, so a broken file leaves the
-database exactly as it was. Rows go to the database through `Loader`, which upserts in batches
-with SQLAlchemy core (INSERT ... ON CONFLICT (id) DO UPDATE, executemany): re-importing the same
-ids updates the rows, never duplicates them, and no row goes through the ORM one at a time.
-"""
+"""SQLite settings for a big first load (rollback journal instead of the WAL when nothing else has
+the file open, foreign keys checked in batches), and putting the usual ones back afterwards."""
 from __future__ import annotations
 
 

@@ -12,7 +12,7 @@ Time filters (open now, tonight) read the schedules of the nearest candidates on
 This runs on every search, so its SQL goes to the SQLite driver directly (`fetch_rows`; see
 bench/RESULTS.md for what that saves) and through SQLAlchemy's text() on other databases.
 
-`build_query` is the one place where search arguments are validated.
+`query.build_query` is the one place where search arguments are validated.
 """
 from __future__ import annotations
 
