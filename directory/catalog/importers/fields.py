@@ -32,6 +32,26 @@ def text(value, limit: int | None = None) -> str | None:
     return value[:limit] if limit else value
 
 
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_BARE_HOST_RE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?([/?#]\S*)?$")
+
+
+def website(value, limit: int | None = 500) -> str | None:
+    """A web address with its scheme: 'www.example.org' -> 'https://www.example.org'. Anything
+    that is not a web address ('ask at the door', 'mailto:...') is None: the caller may report it."""
+    url = text(value)
+    if url is None:
+        return None
+    if re.match(r"^https?://\S+$", url, re.I):
+        return url[:limit] if limit else url
+    if url.startswith("//"):
+        url = url[2:]
+    if _SCHEME_RE.match(url) or not _BARE_HOST_RE.match(url):
+        return None
+    url = "https://" + url
+    return url[:limit] if limit else url
+
+
 def number(value, where: str, field_name: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
