@@ -71,6 +71,34 @@ def register(group) -> None:
                                       fellowship=fellowship, tolerance=tolerance)
         _run_import(work)
 
+    @group.command("import-bmlt")
+    @click.argument("path_or_url")
+    @click.option("--formats", "formats_path", metavar="PATH_OR_URL",
+                  help="The server's GetFormats answer, for the formats' names and kinds (default: the formats "
+                       "sent with the meetings, else the stock BMLT codes).")
+    @click.option("--default-timezone", help="Zone of meetings with an empty time_zone (default: from the "
+                                             "meetings' country, e.g. Deutschland -> Europe/Berlin).")
+    @click.option("--source", help="Key for the ids 'bmlt-<source>:<id_bigint>' (default: the server's host, "
+                                   "else the file name).")
+    @click.option("--name", "org_name", help="Organisation name for the meetings (default: 'Narcotics Anonymous "
+                                             "(<source>)').")
+    @click.option("--fellowship", default="NA", show_default=True, help="The meetings' fellowship.")
+    @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a URL.")
+    @_feed_options
+    def import_bmlt(path_or_url, formats_path, default_timezone, source, org_name, fellowship, timeout, strict,
+                    max_bad):
+        """Import NA meetings from a BMLT server's GetSearchResults JSON (a file or a URL)."""
+        from directory.catalog.importers import Tolerance, bmlt
+
+        def work(session):
+            tolerance = Tolerance.of(max_bad, strict)
+            meetings, sent_formats = bmlt.load_meetings(path_or_url, timeout=timeout)
+            formats = bmlt.load_formats(formats_path, timeout=timeout) if formats_path else sent_formats
+            return bmlt.import_bmlt(session, meetings, source or bmlt.source_of(meetings, path_or_url),
+                                    formats=formats, label=path_or_url, default_timezone=default_timezone,
+                                    org_name=org_name, fellowship=fellowship, tolerance=tolerance, progress=True)
+        _run_import(work)
+
     @group.command("import-findtreatment")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def import_findtreatment(path):

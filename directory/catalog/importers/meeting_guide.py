@@ -50,9 +50,9 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
 from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name, website
 from directory.catalog.importers.finish import finish
-from directory.catalog.importers.meetings import (CHUNK, attribute_row, check_source, feed_words, load_json,
-                                                  make_id as _id, prune, record_name, replace_children,
-                                                  source_key)
+from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_source, feed_words,
+                                                  load_json, make_id as _id, prune, record_name,
+                                                  replace_children, source_key)
 from directory.catalog.importers.runtime import progress_bar
 from directory.base import utcnow
 from directory.catalog.taxonomy import attribute_link, category_link, stable_id
@@ -197,34 +197,10 @@ class _Feed:
         self.feed_tz: str | None = None
         self.service_ids: list[str] = []
         self.keep: set[str] = set()  # the meetings read: written, or skipped with their listing kept
-        self.slugs: dict[str, tuple[int, str]] = {}  # slug -> (first meeting's index, its fingerprint)
-        self.ids: set[str] = set()
+        self.ids = RecordIds(prefix, tolerance, report)
 
     def broken(self, exc: ImportFailed, action: str = "skipped") -> None:
         self.tolerance.broken(self.report, exc, action)
-
-    def service_id(self, index: int, m: dict, slug: str, where: str) -> str | None:
-        """`mg-<source>:<slug>`. A slug seen before: the same meeting again is skipped; a different
-        one gets an id of its own, stable across imports (the slug and a hash of what it is)."""
-        fingerprint = stable_id("mg-meeting", slug, *(str(m.get(k) or "") for k in (
-            "name", "formatted_address", "address", "location", "day", "time")))
-        first = self.slugs.get(slug)
-        if first is None:
-            self.slugs[slug] = (index, fingerprint)
-            service_id = _id(self.prefix, slug)
-            self.ids.add(service_id)
-            return service_id
-        used_twice = ImportFailed(where, f"is used twice: meetings {first[0]} and {index}", "slug", slug)
-        if first[1] == fingerprint:
-            self.broken(used_twice, f"skipped (the same meeting as meeting {first[0]})")
-            return None
-        service_id = _id(self.prefix, f"{slug}-{fingerprint[:8]}")
-        if service_id in self.ids:  # the same meeting a third time
-            self.broken(used_twice, "skipped (the same meeting listed again)")
-            return None
-        self.broken(used_twice, f"repaired: a different meeting, imported as '{service_id}'")
-        self.ids.add(service_id)
-        return service_id
 
     def check(self, index: int, m) -> dict | None:
         """A record's meeting, checked and placed (None: skipped). Nothing is written yet."""
@@ -236,7 +212,8 @@ class _Feed:
         if slug is None:
             self.broken(ImportFailed(where, "is missing (every meeting needs a unique slug)", "slug"))
             return None
-        service_id = self.service_id(index, m, slug, where)
+        service_id = self.ids.assign(index, slug, tuple(m.get(k) for k in (
+            "name", "formatted_address", "address", "location", "day", "time")), where, "slug")
         if service_id is None:
             return None
         self.keep.add(service_id)  # from here on, a skipped meeting keeps the listing it has
@@ -364,8 +341,7 @@ class _Feed:
             sal_ids.append(self._sal(service_id, loc_id))
         if attendance in ("online", "hybrid") or (attendance == "inactive" and meeting["approximate"]):
             online_lat, online_lon = (lat, lon) if attendance == "online" else (None, None)
-            own = slug if service_id == _id(self.prefix, slug) else service_id[len(self.prefix) + 1:]
-            loc_id = _id(self.prefix, "online", own)
+            loc_id = _id(self.prefix, "online", self.ids.own_key(service_id, slug))
             description = text(m.get("conference_url_notes"))
             if closed_online:
                 place = ", ".join(p for p in (text(m.get("location")), addr["formatted"] or addr["address_1"]) if p)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from directory.catalog.importers.errors import ImportFailed
+from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
 from directory.catalog.models import Attribute, Location, Organization, Service, ServiceAtLocation
 from directory.catalog.taxonomy import stable_id
@@ -88,6 +88,41 @@ def record_name(index: int, key_name: str, key, name) -> str:
     if name:
         parts.append(f"name '{str(name)[:60]}'")
     return f"meeting {index}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+class RecordIds:
+    """The service ids of a feed's records, `<prefix>:<key>`. A key seen before: the same meeting
+    again (same fingerprint) is skipped; a different meeting gets an id of its own, stable across
+    imports (the key and a hash of what the meeting is). Both are noted as bad records."""
+
+    def __init__(self, prefix: str, tolerance: Tolerance, report: Report):
+        self.prefix, self.tolerance, self.report = prefix, tolerance, report
+        self.first: dict[str, tuple[int, str]] = {}  # key -> (first record's index, its fingerprint)
+        self.used: set[str] = set()
+
+    def assign(self, index: int, key: str, what: tuple, where: str, field_name: str) -> str | None:
+        fingerprint = stable_id("meeting", key, *(str(v if v is not None else "") for v in what))
+        first = self.first.get(key)
+        if first is None:
+            self.first[key] = (index, fingerprint)
+            service_id = make_id(self.prefix, key)
+            self.used.add(service_id)
+            return service_id
+        used_twice = ImportFailed(where, f"is used twice: meetings {first[0]} and {index}", field_name, key)
+        if first[1] == fingerprint:
+            self.tolerance.broken(self.report, used_twice, f"skipped (the same meeting as meeting {first[0]})")
+            return None
+        service_id = make_id(self.prefix, f"{key}-{fingerprint[:8]}")
+        if service_id in self.used:
+            self.tolerance.broken(self.report, used_twice, "skipped (the same meeting listed again)")
+            return None
+        self.tolerance.broken(self.report, used_twice, f"repaired: a different meeting, imported as '{service_id}'")
+        self.used.add(service_id)
+        return service_id
+
+    def own_key(self, service_id: str, key: str) -> str:
+        """The key for the record's own child rows: its key, or the repaired id's."""
+        return key if service_id == make_id(self.prefix, key) else service_id[len(self.prefix) + 1:]
 
 
 def replace_children(loader: Loader, service_ids: list[str]) -> None:
