@@ -148,6 +148,7 @@ def test_strict_refuses_one_bad_record_that_the_default_accepts(runner, kc, tmp_
 
 @pytest.mark.parametrize("content,message", [
     ('{"meetings": 3}', "expected a JSON list"),
+    ("[]", "has no meetings"),
     ('[{"slug": "a", "name": "A"', "is not valid JSON"),
     ("", "is not valid JSON"),
 ])
@@ -270,7 +271,13 @@ def test_website_gets_a_scheme(raw, url):
     assert website(raw) == url
 
 
-def test_tolerance_rejects_a_share_out_of_range():
+def test_tolerance_rejects_a_share_out_of_range(monkeypatch):
     with pytest.raises(ImportFailed, match="between 0 and 1"):
         Tolerance.of(1.5)
     assert Tolerance.of(0.2).max_bad == 0.2
+    assert Tolerance.of().max_bad == 0.05
+    monkeypatch.setenv("IMPORT_MAX_BAD_SHARE", "10%")
+    assert Tolerance.of().max_bad == pytest.approx(0.1) and Tolerance.of(0.01).max_bad == 0.01
+    monkeypatch.setenv("IMPORT_MAX_BAD_SHARE", "lots")
+    with pytest.raises(ImportFailed, match="IMPORT_MAX_BAD_SHARE"):
+        Tolerance.of()

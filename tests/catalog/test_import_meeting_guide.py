@@ -26,6 +26,7 @@ def test_orange_county_feed(db_url, shared_data):
     labels = mg.load_type_labels(shared_data / "meeting-guide" / "types.json")
     report = import_feed(shared_data / "meeting-guide" / "oc.json", type_labels=labels)
     assert report.written["service"] == 1967 and report.new["service"] == 1967 and not report.skipped
+    assert not report.bad  # the real feed breaks no rule
     c = counts()
     assert c["service"] == 29 + 1967  # the demo's 29 plus every meeting
     svc = row("SELECT * FROM service WHERE id = 'mg-oc:40-minutes-to-freedom'")

@@ -42,8 +42,8 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.fields import clock_time, coordinates, integer, text, timezone_name, website
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.loader import Loader
-from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_source, load_json,
-                                                  make_id as _id, prune, record_name, replace_children,
+from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_not_empty, check_source,
+                                                  load_json, make_id as _id, prune, record_name, replace_children,
                                                   source_key)
 from directory.catalog.importers.runtime import progress_bar
 from directory.catalog.taxonomy import attribute_link, category_link, stable_id
@@ -423,6 +423,7 @@ def import_bmlt(session, meetings: list, source: str, *, formats: list | None = 
     check_source(source)
     prefix = f"bmlt-{source}"
     label = label or source
+    check_not_empty(meetings, label)
     tolerance = tolerance or Tolerance.of()
     zone = default_zone(meetings, default_timezone)
     votes = Counter(_country(m.get("location_nation")) for m in meetings if isinstance(m, dict))

@@ -63,7 +63,10 @@ class Tolerance:
     def of(cls, max_bad: float | None = None, strict: bool = False) -> "Tolerance":
         """From the CLI's options; `max_bad` unset reads IMPORT_MAX_BAD_SHARE (default 5%)."""
         if max_bad is None:
-            max_bad = import_max_bad_share()
+            try:
+                max_bad = import_max_bad_share()
+            except ValueError:
+                raise ImportFailed("IMPORT_MAX_BAD_SHARE", "is not a share (e.g. 0.05 or 5%)") from None
         if not 0 <= max_bad <= 1:
             raise ImportFailed("--max-bad", "must be a share between 0 and 1 (e.g. 0.05 for 5%)", value=max_bad)
         return cls(max_bad=max_bad, strict=strict)

@@ -50,8 +50,8 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
 from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name, website
 from directory.catalog.importers.finish import finish
-from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_source, feed_words,
-                                                  load_json, make_id as _id, prune, record_name,
+from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_not_empty, check_source,
+                                                  feed_words, load_json, make_id as _id, prune, record_name,
                                                   replace_children, source_key)
 from directory.catalog.importers.runtime import progress_bar
 from directory.base import utcnow
@@ -482,6 +482,7 @@ def import_meetings(session, meetings: list, source: str, *, label: str | None =
     check_source(source)
     prefix = f"mg-{source}"
     label = label or source
+    check_not_empty(meetings, label)
     tolerance = tolerance or Tolerance.of()
     report = Report(source=f"{label} (Meeting Guide, ids '{prefix}:<slug>')")
     feed_is = feed_fellowship(meetings, label, source, org_name, fellowship)

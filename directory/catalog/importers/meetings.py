@@ -72,6 +72,12 @@ def load_json(path_or_url: str, what: str, timeout: float = 30.0):
                                   "is the file complete?") from None
 
 
+def check_not_empty(meetings: list, label: str) -> None:
+    """An empty answer is a broken feed, not one whose meetings all ended: nothing is removed."""
+    if not meetings:
+        raise ImportFailed(label, "has no meetings. Nothing was changed: the meetings already listed stay.")
+
+
 def make_id(*parts) -> str:
     """'mg-oc:slug'; past 64 characters the last parts become a stable hash."""
     joined = ":".join(str(p) for p in parts)
