@@ -281,3 +281,7 @@ def test_tolerance_rejects_a_share_out_of_range(monkeypatch):
     monkeypatch.setenv("IMPORT_MAX_BAD_SHARE", "lots")
     with pytest.raises(ImportFailed, match="IMPORT_MAX_BAD_SHARE"):
         Tolerance.of()
+
+
+def test_type_codes_in_another_case_are_the_spec_codes():
+    assert mg._types(["onl", "12X12", "W", "ZZ", "tc"], "") == ["ONL", "12x12", "W", "ZZ", "TC"]

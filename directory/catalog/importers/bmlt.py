@@ -166,10 +166,13 @@ class _Formats:
         return STOCK_KEYS.get(key)
 
     def language(self, key: str) -> str | None:
+        """A LANG format's language code ('en', 'ru', 'hbs'); without GetFormats, a known code only."""
+        if not self.given:
+            return language_code(key) if key.islower() and len(key) in (2, 3) else None
         f = self.by_key.get(key)
-        is_language = (f is not None and (text(f.get("format_type_enum")) == "LANG" or self.world_id(key) == "LANG")) \
-            or (not self.given and len(key) == 2 and key.islower())
-        return (language_code(key) or (key if len(key) <= 3 else None)) if is_language else None
+        if f is None or "LANG" not in (text(f.get("format_type_enum")), self.world_id(key)):
+            return None
+        return language_code(key) or (key if len(key) <= 3 else None)
 
     def name(self, key: str) -> str:
         f = self.by_key.get(key) or {}

@@ -89,6 +89,7 @@ TYPE_LABELS = {
 _COUNTRIES = {"usa": "US", "us": "US", "united states": "US", "united states of america": "US",
               "canada": "CA", "can": "CA", "mexico": "MX"}
 _STATE_ZIP = re.compile(r"^([A-Za-z]{2})(?:\s+(\d{5})(?:-\d{4})?)?$")
+_KNOWN_TYPES = {code.upper(): code for code in TYPE_LABELS} | {code.lower(): code for code in TYPE_LABELS}
 __all__ = ["import_meetings", "load_feed", "load_type_labels", "source_key"]
 
 
@@ -136,7 +137,8 @@ def _types(value, where) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list):
         raise ImportFailed(where, "is not a list of meeting types", "types", value)
-    return list(dict.fromkeys(str(t).strip() for t in value if str(t).strip()))
+    # Codes are case-sensitive in the spec ("12x12"), but feeds write "onl" for ONL.
+    return list(dict.fromkeys(_KNOWN_TYPES.get(t, t) for t in (str(t).strip() for t in value) if t))
 
 
 def _postal_code(value) -> str | None:
