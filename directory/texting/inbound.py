@@ -1,7 +1,8 @@
 """The SMS conversation: what the gateway does with each text, framework-free.
 
 `handle_inbound` is the whole front door: store first (idempotent on MessageSid), carrier keywords
-(STOP/START/HELP in English and Spanish), the crisis net, opt-out, junk, provider replies
+(STOP/START/HELP in English and Spanish), the crisis net, opt-outs in the person's own words
+(consent.py), opt-out, junk, provider replies
 (ACCEPT/FULL <code>), follow-up outcomes (1/2/3), and only then Rasa's REST channel, with the
 person's pseudonym as sender and a time budget well inside Twilio's 15 s. When Rasa misses the
 budget the person gets a short fallback and the message stays `pending` for the worker
@@ -26,6 +27,7 @@ from directory.people.models import OutboundMessage
 from directory.referrals.models import Referral
 from directory.base import utcnow
 from directory.people.outbox import queue_sms
+from directory.texting.consent import opt_out_language
 from directory.texting.crisis import CRISIS_ANSWER, crisis_language, fold
 from directory.texting.models import InboundMessage
 from directory.people.models import Person
@@ -134,6 +136,11 @@ def _decide(s, settings: Settings, person: Person, msg: InboundMessage, body: st
     crisis = crisis_language(body)
     if crisis:  # a life comes before the opt-out: this answers the person's own message
         return answer("crisis", [CRISIS_ANSWER[crisis]])
+    revoked = opt_out_language(body)
+    if revoked:  # consent revoked in their own words ("stop texting me"): exactly like STOP
+        person.language = revoked
+        changed = phones.set_opt_out(person, True)
+        return answer("stop", [text("stop", revoked, program=program)] if changed else [])
     if person.opted_out:
         return answer("chat", [], status="ignored")
     if not body:
