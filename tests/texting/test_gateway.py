@@ -195,6 +195,64 @@ def test_pending_message_gives_up_after_the_last_attempt(texter, rasa):
     rasa.close()
     assert jobs.answer_pending.call_local(row.id, jobs.PENDING_ATTEMPTS - 1) == "failed"
     assert inbound_rows()[0].status == "failed"
+    # The fallback promised a text back: the person hears that none is coming, not silence.
+    (gave_up,) = [r.body for r in outbox_rows() if r.kind == "reply"]
+    assert "211" in gave_up and "988" in gave_up
+
+
+# --- never silence: an empty or failed bot answer is a timeout --------------------------------------
+@pytest.mark.parametrize("answer", [
+    lambda message: [],  # Rasa 200 [] : the action crashed, Rasa dropped its events
+    lambda message: ["", "   "],  # messages without text
+])
+def test_an_empty_bot_answer_gets_the_fallback_and_the_worker_answers_later(texter, rasa, answer):
+    rasa.reply = answer
+    (fallback,) = replies(texter.text("where is a meeting near 92801"))
+    assert "slow right now" in fallback and "211" in fallback
+    (row,) = inbound_rows()
+    assert row.status == "pending"
+    assert any(t.name == "answer_pending" for t in jobs.huey.scheduled()), "a retry is scheduled"
+
+    # The tracker shows the turn finished with no word (the crash): asked again, not taken as the answer.
+    ts = row.received_at.replace(tzinfo=__import__("datetime").timezone.utc).timestamp() + 1
+    rasa.tracker_events[phones.pseudonym(PHONE)] = [
+        {"event": "user", "text": "where is a meeting near 92801", "timestamp": ts},
+        {"event": "action", "name": "action_listen", "timestamp": ts + 1}]
+    with pytest.raises(inbound.RasaUnavailable):  # still nothing: the worker retries later
+        inbound.answer_pending(app_settings.current(), row.id)
+    assert inbound_rows()[0].status == "pending" and not outbox_rows()
+    rasa.reply = lambda message: ["1. Hope Group - 0.4 mi"]
+    assert inbound.answer_pending(app_settings.current(), row.id) == "answered"
+    assert [r.body for r in outbox_rows() if r.kind == "reply"] == ["1. Hope Group - 0.4 mi"]
+
+
+def test_an_empty_answer_in_spanish_gets_the_spanish_fallback(texter, rasa):
+    rasa.reply = lambda message: []
+    (fallback,) = replies(texter.text("necesito una reunion cerca de 33130 por favor"))
+    assert "estoy lento" in fallback
+
+
+def test_an_empty_answer_after_stop_sends_nothing(texter, rasa):
+    rasa.reply = lambda message: []
+    replies(texter.text("STOP"))
+    assert replies(texter.text("meeting near 97201")) == [] and rasa.calls == []
+
+
+def test_a_broken_rasa_client_is_a_fallback_not_a_500(texter, rasa, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("surprise")
+    monkeypatch.setattr(inbound, "ask_rasa", broken)
+    (fallback,) = replies(texter.text("meeting near 97201"))
+    assert "slow right now" in fallback and inbound_rows()[0].status == "pending"
+
+
+def test_giving_up_after_stop_sends_nothing(texter, rasa):
+    rasa.reply = lambda message: []
+    replies(texter.text("meeting near 97201"))
+    (row,) = inbound_rows()
+    replies(texter.text("STOP"))
+    inbound.mark_failed(row.id)
+    assert [r.kind for r in outbox_rows()] == []
 
 
 # --- junk --------------------------------------------------------------------------------------------
