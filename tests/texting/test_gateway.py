@@ -154,6 +154,21 @@ def test_crisis_answers_even_when_rasa_is_down_and_the_conversation_carries_on(t
     assert "211" in answer_down[0]
 
 
+@pytest.mark.parametrize("message", ["where can i get narcan near 92701", "narcan 92801", "donde consigo naloxona en miami",
+                                     "naloxone training", "test strips near me"])
+def test_a_request_for_naloxone_or_test_strips_goes_to_the_bot_for_places(texter, rasa, message):
+    assert replies(texter.text(message)) == [f"bot heard: {message}"]
+    assert inbound_rows()[-1].kind == "chat"
+
+
+@pytest.mark.parametrize("message,expected", [("need narcan now he's not breathing", "call 911 now"),
+                                              ("me tome demasiadas pastillas", "llame al 911"),
+                                              ("mi amigo esta azul y no despierta", "llame al 911")])
+def test_an_overdose_now_is_answered_by_the_gateway_in_the_persons_language(texter, rasa, message, expected):
+    (answer,) = replies(texter.text(message))
+    assert expected in answer and rasa.calls == [] and inbound_rows()[-1].kind == "crisis"
+
+
 def test_rasa_too_slow_gets_a_fallback_and_the_worker_answers_later(texter, rasa, sms_app):
     rasa.delay = SLOW
     (fallback,) = replies(texter.text("sober living near 97201"))
