@@ -47,6 +47,7 @@ class State:
     shown: list = field(default_factory=list)
     last_search: Optional[dict] = None
     selected: Optional[str] = None
+    harm_reduction: bool = False
 
     @classmethod
     def from_slots(cls, slots: dict) -> "State":
@@ -136,6 +137,8 @@ def ask_location(s: State) -> Reply:
 def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply:
     """Find the best three for the need near the place; widen once; ask a preference first
     only when it would change these three and was not asked for this need yet."""
+    if s.harm_reduction and s.need == "treatment":
+        return harm_reduction(s, client)
     lang = s.lang
     if not s.need:
         return Reply([t("menu", lang)], {"awaiting": "menu"})
@@ -181,6 +184,13 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
     })
 
 
+def harm_reduction(s: State, client: DirectoryClient) -> Reply:
+    """Naloxone, test strips, syringe services, learning to respond: the nearest places at once (no
+    preference question), then one line on where else to get naloxone and what to do in an overdose."""
+    reply = search(State(**{**s.__dict__, "harm_reduction": False}), client, skip_prefs=True)
+    return Reply(reply.texts + [t("overdose_line", s.lang)], reply.slots)
+
+
 def more(s: State, client: DirectoryClient) -> Reply:
     ls = s.last_search or {}
     if not ls.get("params") or not s.shown:
@@ -206,7 +216,7 @@ def more(s: State, client: DirectoryClient) -> Reply:
 def new_request(need: str) -> dict:
     """Slots to clear when someone asks for a different kind of help."""
     return {"need": need, "attributes": [], "when": None, "language_pref": None, "vacancy": False,
-            "shown": [], "last_search": None, "selected": None}
+            "shown": [], "last_search": None, "selected": None, "harm_reduction": False}
 
 
 def choose(s: State, client: DirectoryClient, number: Optional[int]) -> Reply:

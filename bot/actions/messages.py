@@ -40,6 +40,8 @@ TEXT = {
         "no_nothing": "OK. Text MENU whenever you want.",
         "results_yes": "Reply a number from the list for details, MORE for more, or MENU.",
         "reset": "OK, starting over. What do you need, and where (ZIP or city)? Text MENU for options.",
+        "overdose_line": ("Ask them about naloxone (Narcan) and test strips; pharmacies sell Narcan without a prescription. "
+                          "Overdose: call 911, give naloxone, give rescue breaths."),
         "mi": "mi",
         "unnamed": "(no name)",
         "beds_free": "{n} {unit} free",
@@ -84,6 +86,8 @@ TEXT = {
         "no_nothing": "Esta bien. Escribe MENU cuando quieras.",
         "results_yes": "Responde un numero de la lista para detalles, MAS para ver mas, o MENU.",
         "reset": "Listo, empezamos de nuevo. ¿Que necesitas y donde (codigo postal o ciudad)? Escribe MENU para opciones.",
+        "overdose_line": ("Preguntales por naloxona (Narcan) y tiras de prueba; las farmacias venden Narcan sin receta. "
+                          "Sobredosis: llama al 911, da naloxona, da respiracion de rescate."),
         "mi": "mi",
         "unnamed": "(sin nombre)",
         "beds_free": "{n} {unit} libres",
