@@ -236,10 +236,16 @@ def _leftover_words(text: str) -> set:
 # crisis (the topic's words) or no need at all ("narcan 92801"); another need it named stands
 # ("sober house that allows narcan on site").
 HARM_REDUCTION_OVERRIDABLE = NEED_OVERRIDABLE | {"crisis", "greet", "goodbye", "thanks", "affirm"}
+# The model's crisis call stands when the request also speaks of dying or harm the lexicon has no
+# words for ("where's narcan, i don't care if i die"): the net only ever takes back an overdose-topic alarm.
+_DISTRESS = re.compile(r"\b(?:die|dying|kill\w*|suicid\w*|hurt|harm (?:my|him|her)self|scared|afraid|terrified|"
+                       r"give up|don'?t care|dont care|can'?t go on|alone|morir|muero|matar\w*|miedo|no me importa)\b")
 
 
 def _harm_reduction_intent(text: str, model_intent: Optional[str]) -> Optional[str]:
     if model_intent not in HARM_REDUCTION_OVERRIDABLE or not crisis.harm_reduction_request(text):
+        return None
+    if model_intent == "crisis" and _DISTRESS.search(crisis.normalize(text)):
         return None
     model_need = model_intent[5:] if (model_intent or "").startswith("find_") else None
     keyword_need = parsing.need_from_keywords(keyword_text(text, fix_spelling=False))

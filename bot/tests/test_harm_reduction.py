@@ -44,6 +44,12 @@ def test_another_need_or_a_command_stands(text, model):
     assert rule_intent(text, model) in (None, model)
 
 
+@pytest.mark.parametrize("text", ["where can i get narcan, i dont care if i die", "narcan near 92701 im scared",
+                                  "donde consigo narcan, me quiero morir"])
+def test_the_models_crisis_call_stands_when_the_request_speaks_of_dying(text):
+    assert rule_intent(text, "crisis") in (None, "crisis")
+
+
 # --- the slot -------------------------------------------------------------------------------------
 def _extract(text: str, intent: str, slots: dict | None = None) -> dict:
     tracker = Tracker("s1", slots or {}, {"text": text, "intent": {"name": intent}}, [], False, None, None, None)
