@@ -187,8 +187,11 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
 def harm_reduction(s: State, client: DirectoryClient) -> Reply:
     """Naloxone, test strips, syringe services, learning to respond: the nearest places at once (no
     preference question), then one line on where else to get naloxone and what to do in an overdose."""
-    reply = search(State(**{**s.__dict__, "harm_reduction": False}), client, skip_prefs=True)
-    return Reply(reply.texts + [t("overdose_line", s.lang)], reply.slots)
+    # "free narcan" asks for free naloxone, not for free treatment: cost is no filter here.
+    attributes = [a for a in (s.attributes or []) if a not in ("free", "sliding_scale")]
+    reply = search(State(**{**s.__dict__, "harm_reduction": False, "attributes": attributes}), client, skip_prefs=True)
+    line = "overdose_line" if reply.slots.get("awaiting") == "results" else "overdose_line_nothing"
+    return Reply(reply.texts + [t(line, s.lang)], reply.slots)
 
 
 def more(s: State, client: DirectoryClient) -> Reply:

@@ -42,6 +42,8 @@ TEXT = {
         "reset": "OK, starting over. What do you need, and where (ZIP or city)? Text MENU for options.",
         "overdose_line": ("Ask them about naloxone (Narcan) and test strips; pharmacies sell Narcan without a prescription. "
                           "Overdose: call 911, give naloxone, give rescue breaths."),
+        "overdose_line_nothing": ("Pharmacies sell Narcan (naloxone) without a prescription. "
+                                  "Overdose: call 911, give naloxone, give rescue breaths."),
         "mi": "mi",
         "unnamed": "(no name)",
         "beds_free": "{n} {unit} free",
@@ -88,6 +90,8 @@ TEXT = {
         "reset": "Listo, empezamos de nuevo. ¿Que necesitas y donde (codigo postal o ciudad)? Escribe MENU para opciones.",
         "overdose_line": ("Preguntales por naloxona (Narcan) y tiras de prueba; las farmacias venden Narcan sin receta. "
                           "Sobredosis: llama al 911, da naloxona, da respiracion de rescate."),
+        "overdose_line_nothing": ("Las farmacias venden Narcan (naloxona) sin receta. "
+                                  "Sobredosis: llama al 911, da naloxona, da respiracion de rescate."),
         "mi": "mi",
         "unnamed": "(sin nombre)",
         "beds_free": "{n} {unit} libres",

@@ -87,12 +87,19 @@ def test_places_at_once_then_the_overdose_line_in_the_persons_language(lang):
 def test_no_places_still_gets_211_and_the_overdose_line(lang):
     reply = flow.search(_state(lang), StandIn({"items": [], "_meta": META}))
     no_results, line = reply.texts
-    assert "211" in no_results and line == messages.t("overdose_line", lang)
+    assert "211" in no_results and line == messages.t("overdose_line_nothing", lang)
+    assert "911" in line and len(line) <= 160
 
 
 def test_no_place_yet_asks_where_and_gives_the_overdose_line():
     reply = flow.search(flow.State(need="treatment", harm_reduction=True), StandIn({}))
-    assert reply.texts[0] == messages.t("ask_location", "en") and reply.texts[1] == messages.t("overdose_line", "en")
+    assert reply.texts == [messages.t("ask_location", "en"), messages.t("overdose_line_nothing", "en")]
+
+
+def test_free_naloxone_is_no_filter_on_treatment():
+    client = StandIn({"items": _items(3, TREATMENT), "_meta": META})
+    flow.search(_state(attributes=["free", "women"]), client)
+    assert client.calls[0]["attributes"] == ["women"]
 
 
 def test_an_ordinary_treatment_search_has_no_overdose_line_and_may_ask_a_preference():
