@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from directory.texting.crisis_lexicon import (DANGER, KINDS, OVERDOSE, SUICIDE, detect,  # noqa: F401
-                                              harm_reduction_request, normalize, without_bereavement)
+from directory.texting.crisis_lexicon import (DANGER, KINDS, OVERDOSE, SUICIDE, crisis_language,  # noqa: F401
+                                              detect, detect_language, harm_reduction_request, normalize,
+                                              without_bereavement)
 
 # Replies: each under 320 characters, so one SMS segment pair at most.
 _REPLIES = {

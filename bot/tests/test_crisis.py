@@ -41,8 +41,8 @@ def test_replies_say_what_to_do_and_fit_an_sms(kind, lang):
 
 def test_module_is_dependency_free():
     """The words live in the shared lexicon (both environments import it): it imports the standard library only."""
-    from directory.texting import crisis_lexicon
-    source = Path(crisis_lexicon.__file__).read_text()
+    import sys
+    source = Path(sys.modules[crisis.detect.__module__].__file__).read_text()
     imports = [l for l in source.splitlines() if l.startswith(("import ", "from "))]
     assert all(l.split()[1] in ("__future__", "re", "unicodedata", "typing") for l in imports), imports
 
@@ -105,20 +105,18 @@ def test_everyday_crisis_wording_no_false_alarm(text):
 
 
 # --- harm reduction: a request for a place is no crisis; an overdose now always is (issue 18) ------
-from directory.texting import crisis_lexicon  # noqa: E402
-
 HARM = yaml.safe_load((Path(__file__).parent / "realdata_harm_reduction.yml").read_text())["items"]
 
 
 @pytest.mark.parametrize("text", [i["text"] for i in HARM if i["expected"] == "place"])
 def test_held_out_harm_reduction_questions_are_requests_not_crises(text):
-    assert crisis.detect(text) is None and crisis_lexicon.crisis_language(text) is None
+    assert crisis.detect(text) is None and crisis.crisis_language(text) is None
     assert crisis.harm_reduction_request(text)
 
 
 @pytest.mark.parametrize("item", [i for i in HARM if i["expected"] == "crisis"], ids=lambda i: i["text"])
 def test_held_out_emergencies_stay_crises_in_their_language(item):
-    assert crisis.detect(item["text"]) and crisis_lexicon.crisis_language(item["text"]) == item["lang"]
+    assert crisis.detect(item["text"]) and crisis.crisis_language(item["text"]) == item["lang"]
     assert not crisis.harm_reduction_request(item["text"])
 
 
@@ -135,7 +133,7 @@ def test_held_out_emergencies_stay_crises_in_their_language(item):
     ("se tomo demasiadas pastillas", crisis.OVERDOSE), ("tome demasiadas pastillas", crisis.OVERDOSE),
     ("i'm going to overdose on purpose", crisis.OVERDOSE), ("narcan near 92701, she's blue and not breathing", crisis.OVERDOSE)])
 def test_an_overdose_now_stays_a_crisis_whatever_else_it_asks(text, kind):
-    assert crisis.detect(text) == kind and crisis_lexicon.crisis_language(text)
+    assert crisis.detect(text) == kind and crisis.crisis_language(text)
     assert not crisis.harm_reduction_request(text)
 
 
@@ -146,9 +144,9 @@ def test_an_overdose_now_stays_a_crisis_whatever_else_it_asks(text, kind):
     "after my overdose the hospital said to find an iop", "tuve una sobredosis el año pasado y quiero tratamiento",
     "donde dan kits de naloxona", "i want to learn what to do if someone overdoses"])
 def test_overdose_as_a_topic_is_no_crisis(text):
-    assert crisis.detect(text) is None and crisis_lexicon.crisis_language(text) is None
+    assert crisis.detect(text) is None and crisis.crisis_language(text) is None
 
 
 def test_spanish_too_many_pills_is_answered_in_spanish():
-    assert crisis_lexicon.crisis_language("me tome demasiadas pastillas") == "es"
-    assert crisis_lexicon.detect_language("me tome demasiadas pastillas") == "es"
+    assert crisis.crisis_language("me tome demasiadas pastillas") == "es"
+    assert crisis.detect_language("me tome demasiadas pastillas") == "es"

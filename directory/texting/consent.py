@@ -37,7 +37,7 @@ _EN = [
     r"\b(?:remove|delete|erase|lose) (?:my|this) (?:number|phone number|#|info)\b",
     r"\bun-?subscribe\b|\bunsub\b|\bopt (?:me )?out\b|\boptout\b|\bopt-out\b",
     # i don't want these texts, no more texts, cancel these texts
-    rf"\b(?:i )?(?:dont|don't|do not) want (?:to (?:get|receive) )?(?:any ?more |more |any |these |your |the |those |this )*"
+    r"\b(?:i )?(?:dont|don't|do not) want (?:to (?:get|receive) )?(?:any ?more |more |any |these |your |the |those |this )*"
     r"(?:texts?|txts?|messages?|msgs?|sms|text messages?)\b",
     r"\bno (?:more )?(?:texts?|txts?|messages?|msgs?|text messages?)(?: (?:please|pls|plz|thanks|thank you))?\W*$",
     r"^no more (?:texts?|txts?|messages?|msgs?|text messages?)\b",
