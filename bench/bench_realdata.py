@@ -68,6 +68,8 @@ OPT_OUT_CONFIRM = ("you are unsubscribed", "se dio de baja", "unsubscribed", "no
                    "no recibira mas", "no recibirá más")
 # Texts that carry 911/988 without being the crisis answer.
 NOT_CRISIS_911 = FALLBACK + UNREACHABLE + ("take care. text anytime", "cuidate. escribe", "finds recovery support",
+                                           # the harm-reduction answer's one line on what to do in an overdose
+                                           "overdose: call 911, give naloxone", "sobredosis: llama al 911, da naloxona",
                                            "encuentra apoyo para la recuperacion",
                                            "encuentra apoyo para la recuperación")
 PHONE_LIKE = re.compile(r"(?:\+?1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}\b")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from directory.texting.crisis_lexicon import (DANGER, KINDS, OVERDOSE, SUICIDE, detect, normalize,  # noqa: F401
+from directory.texting.crisis_lexicon import (DANGER, KINDS, OVERDOSE, SUICIDE, crisis_language,  # noqa: F401
+                                              detect, detect_language, harm_reduction_request, normalize,
                                               without_bereavement)
 
 # Replies: each under 320 characters, so one SMS segment pair at most.

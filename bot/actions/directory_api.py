@@ -47,8 +47,11 @@ class DirectoryClient:
         except ValueError as exc:
             raise DirectoryUnavailable("not JSON") from exc
         if resp.status_code >= 400:
-            err = (body or {}).get("error") or {}
-            raise DirectoryError(err.get("code", "bad_request"), err.get("message", ""), resp.status_code)
+            err = body.get("error") if isinstance(body, dict) else None
+            err = err if isinstance(err, dict) else {}
+            raise DirectoryError(str(err.get("code") or "bad_request"), str(err.get("message") or ""), resp.status_code)
+        if not isinstance(body, dict):  # every answer of /api/v1 is an object; anything else is unusable
+            raise DirectoryUnavailable("not an object")
         return body
 
     def search(self, **params: Any) -> dict:
@@ -75,4 +78,4 @@ class DirectoryClient:
         body = self._request("POST", "/api/v1/referrals", json={
             "service_id": service_id, "client_ref": client_ref, "source": "bot",
             "share_with_provider": share_with_provider, "language": language})
-        return body.get("referral", body)
+        return body["referral"] if isinstance(body.get("referral"), dict) else body

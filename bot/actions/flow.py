@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from . import crisis
 from .directory_api import DirectoryClient, DirectoryError, DirectoryUnavailable
-from .messages import PREF_QUESTIONS, detail_message, filters_text, no_results_message, results_message, t
+from .messages import PREF_QUESTIONS, detail_message, filters_text, listing, no_results_message, results_message, t
 from .parsing import MENU
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class State:
     shown: list = field(default_factory=list)
     last_search: Optional[dict] = None
     selected: Optional[str] = None
+    harm_reduction: bool = False
 
     @classmethod
     def from_slots(cls, slots: dict) -> "State":
@@ -60,6 +61,36 @@ class State:
 class Reply:
     texts: list = field(default_factory=list)
     slots: dict = field(default_factory=dict)
+
+
+def search_answer(body: Any) -> tuple[list, dict, Optional[int]]:
+    """The search API's answer as the flow reads it, whatever came back: the items that can be
+    listed (objects with a service id, each field in its type: messages.listing), `_meta` as a
+    dict, and `total` as a count or None when unknown (the API says null when a search stopped
+    before the full radius, with more matches than the page)."""
+    body = body if isinstance(body, dict) else {}
+    raw = body.get("items")
+    items = [i for i in (listing(r) for r in (raw if isinstance(raw, list) else [])) if i and i["service_id"]]
+    meta = body.get("_meta") if isinstance(body.get("_meta"), dict) else {}
+    total = meta.get("total")
+    total = total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
+    return items, meta, total
+
+
+def _place_label(meta: dict, fallback: Optional[str]) -> str:
+    origin = meta.get("origin")
+    label = origin.get("label") if isinstance(origin, dict) else None
+    return label if isinstance(label, str) and label.strip() else (fallback or "")
+
+
+def _more_after(shown_until: int, returned: int, page_full: bool, total: Optional[int], meta: dict) -> bool:
+    """Are there more results after the first `shown_until`? The count when the API gave one,
+    else its has_more, else whether more came back than were shown (or the page was full)."""
+    if total is not None:
+        return total > shown_until
+    if returned > shown_until or meta.get("has_more") is True:
+        return True
+    return page_full and meta.get("has_more") is not False
 
 
 def _attrs(item: dict) -> set:
@@ -106,6 +137,8 @@ def ask_location(s: State) -> Reply:
 def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply:
     """Find the best three for the need near the place; widen once; ask a preference first
     only when it would change these three and was not asked for this need yet."""
+    if s.harm_reduction and s.need == "treatment":
+        return harm_reduction(s, client)
     lang = s.lang
     if not s.need:
         return Reply([t("menu", lang)], {"awaiting": "menu"})
@@ -115,7 +148,7 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
     widened = None
     try:
         body = client.search(**params, limit=PROBE, offset=0)
-        if not body.get("items"):
+        if not search_answer(body)[0]:
             params["radius_km"] = WIDE_RADIUS_KM
             body = client.search(**params, limit=PROBE, offset=0)
             widened = (RADIUS_KM, WIDE_RADIUS_KM)
@@ -128,9 +161,8 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
     except DirectoryUnavailable as exc:
         return _unreachable(s, exc)
 
-    items = body.get("items") or []
-    meta = body.get("_meta") or {}
-    place = ((meta.get("origin") or {}).get("label")) or s.location
+    items, meta, total = search_answer(body)
+    place = _place_label(meta, s.location)
     has_filters = bool(s.attributes or s.when or s.language_pref or params["has_vacancy"])
     if not items:
         filters = filters_text(s.attributes or [], s.when, s.language_pref, lang)
@@ -145,11 +177,21 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
                 "last_search": {"pending": groups}, "shown": []})
 
     page = items[:PAGE]
-    total = meta.get("total", len(items))
-    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=total > len(page))], {
+    has_more = _more_after(len(page), len(items), False, total, meta)
+    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=has_more)], {
         "awaiting": "results", "shown": [i["service_id"] for i in page], "selected": None,
         "last_search": {"params": params, "place": place, "total": total},
     })
+
+
+def harm_reduction(s: State, client: DirectoryClient) -> Reply:
+    """Naloxone, test strips, syringe services, learning to respond: the nearest places at once (no
+    preference question), then one line on where else to get naloxone and what to do in an overdose."""
+    # "free narcan" asks for free naloxone, not for free treatment: cost is no filter here.
+    attributes = [a for a in (s.attributes or []) if a not in ("free", "sliding_scale")]
+    reply = search(State(**{**s.__dict__, "harm_reduction": False, "attributes": attributes}), client, skip_prefs=True)
+    line = "overdose_line" if reply.slots.get("awaiting") == "results" else "overdose_line_nothing"
+    return Reply(reply.texts + [t(line, s.lang)], reply.slots)
 
 
 def more(s: State, client: DirectoryClient) -> Reply:
@@ -164,10 +206,11 @@ def more(s: State, client: DirectoryClient) -> Reply:
         return Reply([t("unreachable", s.lang)])
     except DirectoryUnavailable as exc:
         return _unreachable(s, exc)
-    items = body.get("items") or []
+    items, meta, total = search_answer(body)
     if not items:
         return Reply([t("no_more", s.lang, r=round(ls["params"]["radius_km"] * 0.621371))])
-    has_more = (ls.get("total") or 0) > offset + len(items)
+    known = ls.get("total") if isinstance(ls.get("total"), int) else total
+    has_more = _more_after(offset + len(items), offset + len(items), len(items) >= PAGE, known, meta)
     return Reply([results_message(items, s.need, ls.get("place", ""), s.lang, offset + 1, header=False,
                                   has_more=has_more)],
                  {"shown": list(s.shown) + [i["service_id"] for i in items], "awaiting": "results"})
@@ -176,7 +219,7 @@ def more(s: State, client: DirectoryClient) -> Reply:
 def new_request(need: str) -> dict:
     """Slots to clear when someone asks for a different kind of help."""
     return {"need": need, "attributes": [], "when": None, "language_pref": None, "vacancy": False,
-            "shown": [], "last_search": None, "selected": None}
+            "shown": [], "last_search": None, "selected": None, "harm_reduction": False}
 
 
 def choose(s: State, client: DirectoryClient, number: Optional[int]) -> Reply:
@@ -196,6 +239,7 @@ def choose(s: State, client: DirectoryClient, number: Optional[int]) -> Reply:
             return Reply([t("unreachable", s.lang)])
         except DirectoryUnavailable as exc:
             return _unreachable(s, exc)
+        item = listing(item) or {}
         today = datetime.now(timezone.utc).date().isoformat()
         ls = dict(s.last_search or {})
         ls["selected_name"], ls["selected_phone"] = item.get("name"), item.get("phone")
@@ -221,6 +265,7 @@ def yes_no(s: State, client: DirectoryClient, yes: bool, client_ref: str) -> Rep
         except (DirectoryError, DirectoryUnavailable) as exc:
             log.warning("referral failed: %s", getattr(exc, "code", type(exc).__name__))
             return Reply([t("referral_failed", lang, phone=ls.get("selected_phone") or "211")])
+        ref = ref if isinstance(ref, dict) else {}
         return Reply([t("referral_done", lang, name=ls.get("selected_name") or "", code=ref.get("code") or ref.get("id", ""))],
                      {"awaiting": None})
     if awaiting == "prefs":

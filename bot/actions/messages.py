@@ -40,7 +40,12 @@ TEXT = {
         "no_nothing": "OK. Text MENU whenever you want.",
         "results_yes": "Reply a number from the list for details, MORE for more, or MENU.",
         "reset": "OK, starting over. What do you need, and where (ZIP or city)? Text MENU for options.",
+        "overdose_line": ("Ask them about naloxone (Narcan) and test strips; pharmacies sell Narcan without a prescription. "
+                          "Overdose: call 911, give naloxone, give rescue breaths."),
+        "overdose_line_nothing": ("Pharmacies sell Narcan (naloxone) without a prescription. "
+                                  "Overdose: call 911, give naloxone, give rescue breaths."),
         "mi": "mi",
+        "unnamed": "(no name)",
         "beds_free": "{n} {unit} free",
         "full": "full now",
         "next_meeting": "next {label}",
@@ -83,7 +88,12 @@ TEXT = {
         "no_nothing": "Esta bien. Escribe MENU cuando quieras.",
         "results_yes": "Responde un numero de la lista para detalles, MAS para ver mas, o MENU.",
         "reset": "Listo, empezamos de nuevo. ¿Que necesitas y donde (codigo postal o ciudad)? Escribe MENU para opciones.",
+        "overdose_line": ("Preguntales por naloxona (Narcan) y tiras de prueba; las farmacias venden Narcan sin receta. "
+                          "Sobredosis: llama al 911, da naloxona, da respiracion de rescate."),
+        "overdose_line_nothing": ("Las farmacias venden Narcan (naloxona) sin receta. "
+                                  "Sobredosis: llama al 911, da naloxona, da respiracion de rescate."),
         "mi": "mi",
+        "unnamed": "(sin nombre)",
         "beds_free": "{n} {unit} libres",
         "full": "lleno ahora",
         "next_meeting": "prox. {label}",
@@ -148,7 +158,66 @@ def t(key: str, lang: str = "en", **kw: Any) -> str:
     return table.get(key, TEXT["en"][key]).format(**kw)
 
 
+# --- a listing as the API may give it ------------------------------------------------------------
+_TEXT_FIELDS = ("name", "organization", "address", "phone", "category", "hours_today", "url")
+
+
+def _text(value: Any) -> Optional[str]:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        return str(value).strip() or None
+    return None
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        return None
+    return n if n == n and n not in (float("inf"), float("-inf")) else None
+
+
+def _codes(value: Any) -> list:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple)) else []
+
+
+def listing(raw: Any) -> Optional[dict]:
+    """A search item or a service detail with every field the bot reads in the type it expects,
+    whatever the API sent (a field absent, null, or of another type): None when it is no object.
+    Fields the bot does not read pass through as they are."""
+    if not isinstance(raw, dict):
+        return None
+    item = dict(raw)
+    sid = raw.get("service_id")
+    item["service_id"] = str(sid) if isinstance(sid, (str, int)) and not isinstance(sid, bool) and str(sid) else None
+    for key in _TEXT_FIELDS:
+        item[key] = _text(raw.get(key))
+    for key in ("distance_km", "latitude", "longitude"):
+        item[key] = _number(raw.get(key))
+    item["attributes"], item["languages"] = _codes(raw.get("attributes")), _codes(raw.get("languages"))
+    item["open_now"] = raw.get("open_now") if isinstance(raw.get("open_now"), bool) else None
+    nm = raw.get("next_meeting")
+    if isinstance(nm, str):
+        nm = {"label": nm}
+    item["next_meeting"] = dict(nm, label=_text(nm.get("label"))) if isinstance(nm, dict) else None
+    cap = raw.get("capacity")
+    if isinstance(cap, dict):
+        available, maximum = _number(cap.get("available")), _number(cap.get("maximum"))
+        item["capacity"] = dict(cap, available=None if available is None else int(available),
+                                maximum=None if maximum is None else int(maximum),
+                                unit=_text(cap.get("unit")), updated_at=_text(cap.get("updated_at")))
+    else:
+        item["capacity"] = None
+    return item
+
+
 def miles(km: Optional[float]) -> str:
+    km = _number(km)
     if km is None:
         return "?"
     mi = km * 0.621371
@@ -167,7 +236,7 @@ def _label_es(label: str) -> str:
 
 
 def meeting_label(item: dict, lang: str) -> Optional[str]:
-    nm = item.get("next_meeting") or None
+    nm = (listing(item) or {}).get("next_meeting")
     if not nm or not nm.get("label"):
         return None
     label = _label_es(nm["label"]) if lang == "es" else nm["label"]
@@ -182,6 +251,7 @@ def _hours_end(hours: str) -> Optional[str]:
 
 def fact(item: dict, need: Optional[str], lang: str) -> str:
     """The one thing that matters most about a listing for this need, short."""
+    item = listing(item) or {}
     cap = item.get("capacity") or None
     label = meeting_label(item, lang)
     hours = item.get("hours_today")
@@ -218,9 +288,11 @@ def _short(name: str, limit: int = 34) -> str:
 
 def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1) -> list[str]:
     lines = []
-    for i, item in enumerate(items, start=start):
+    for i, raw in enumerate(items, start=start):
+        item = listing(raw) or {}
         f = fact(item, need, lang)
-        line = f"{i}. {_short(item.get('name', ''))} - {miles(item.get('distance_km'))} {t('mi', lang)}"
+        name = item.get("name") or item.get("organization") or t("unnamed", lang)
+        line = f"{i}. {_short(name)} - {miles(item.get('distance_km'))} {t('mi', lang)}"
         lines.append(f"{line}, {f}" if f else line)
     return lines
 
@@ -277,7 +349,8 @@ def _ago(updated_at: Optional[str], today_iso: Optional[str], lang: str) -> str:
 
 def detail_message(item: dict, lang: str, today_iso: Optional[str] = None) -> str:
     """Name, place, phone and the facts, then the referral offer; trimmed to fit 320 chars."""
-    name = item.get("name") or ""
+    item = listing(item) or {}
+    name = item.get("name") or t("unnamed", lang)
     org = item.get("organization") or ""
     head = f"{name} ({org})" if org and org.lower() != name.lower() else name
     lines = [_short(head, 70), item.get("address") or "", item.get("phone") or ""]

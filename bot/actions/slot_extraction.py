@@ -9,12 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from . import parsing
+from . import crisis, parsing
 
 FIND_INTENTS = {f"find_{n}" for n in parsing.NEEDS}
 # Intents whose text is a command, not a place or a preference.
 COMMAND_INTENTS = {"crisis", "menu", "reset", "more", "choose", "greet", "goodbye", "thanks", "help"}
-EXTRACTED = ["lang", "need", "location", "attributes", "when", "language_pref", "vacancy"]
+EXTRACTED = ["lang", "need", "location", "attributes", "when", "language_pref", "vacancy", "harm_reduction"]
 
 
 def _intent(tracker: Tracker) -> str:
@@ -87,6 +87,15 @@ class ExtractSlots(ValidationAction):
 
     def extract_vacancy(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         return self._pref(tracker, "vacancy", parsing.parse_vacancy(_text(tracker)), False)
+
+    def extract_harm_reduction(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Naloxone, test strips, syringe services, learning to respond: places plus what to do in an overdose."""
+        asked = _intent(tracker) == "find_treatment" and crisis.harm_reduction_request(_text(tracker))
+        if asked and not tracker.get_slot("harm_reduction"):
+            return {"harm_reduction": True}
+        if not asked and tracker.get_slot("harm_reduction") and _intent(tracker) in FIND_INTENTS:
+            return {"harm_reduction": False}  # another request
+        return {}
 
     # Values come from the parsers above; accepting them as they are keeps rasa_sdk quiet.
     def _keep(name: str):  # noqa: N805 - helper building methods at class creation

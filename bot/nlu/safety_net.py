@@ -231,6 +231,29 @@ def _leftover_words(text: str) -> set:
             if w not in FILLER and not any(_one_slip(w, t) for t in _TIME_WORDS)}
 
 
+# Naloxone, test strips, syringe services, learning to respond (crisis_lexicon.harm_reduction_request,
+# never a crisis now) are a request for a place: treatment listings. The model's own call may be
+# crisis (the topic's words) or no need at all ("narcan 92801"); another need it named stands
+# ("sober house that allows narcan on site").
+HARM_REDUCTION_OVERRIDABLE = NEED_OVERRIDABLE | {"crisis", "greet", "goodbye", "thanks", "affirm"}
+# The model's crisis call stands when the request also speaks of dying or harm the lexicon has no
+# words for ("where's narcan, i don't care if i die"): the net only ever takes back an overdose-topic alarm.
+_DISTRESS = re.compile(r"\b(?:die|dying|kill\w*|suicid\w*|hurt|harm (?:my|him|her)self|scared|afraid|terrified|"
+                       r"give up|don'?t care|dont care|can'?t go on|alone|morir|muero|matar\w*|miedo|no me importa)\b")
+
+
+def _harm_reduction_intent(text: str, model_intent: Optional[str]) -> Optional[str]:
+    if model_intent not in HARM_REDUCTION_OVERRIDABLE or not crisis.harm_reduction_request(text):
+        return None
+    if model_intent == "crisis" and _DISTRESS.search(crisis.normalize(text)):
+        return None
+    model_need = model_intent[5:] if (model_intent or "").startswith("find_") else None
+    keyword_need = parsing.need_from_keywords(keyword_text(text, fix_spelling=False))
+    if (model_need or "treatment") != "treatment" or (keyword_need or "treatment") != "treatment":
+        return None
+    return "find_treatment"
+
+
 def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
     """The intent a keyword rule assigns to this message, or None to keep the model's."""
     if crisis.detect(text):
@@ -238,6 +261,9 @@ def rule_intent(text: str, model_intent: Optional[str] = None) -> Optional[str]:
     command = parsing.parse_command(text)
     if command:
         return command
+    harm_reduction = _harm_reduction_intent(text, model_intent)
+    if harm_reduction:
+        return harm_reduction
     stripped = (text or "").strip()
     if re.fullmatch(r"#?\s*\d{1,2}\.?", stripped):
         return "choose"

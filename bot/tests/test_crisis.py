@@ -40,9 +40,9 @@ def test_replies_say_what_to_do_and_fit_an_sms(kind, lang):
 
 
 def test_module_is_dependency_free():
-    """The crisis words live in the lexicon the gateway shares, which must import nothing else."""
-    from directory.texting import crisis_lexicon
-    source = Path(crisis_lexicon.__file__).read_text()
+    """The words live in the shared lexicon (both environments import it): it imports the standard library only."""
+    import sys
+    source = Path(sys.modules[crisis.detect.__module__].__file__).read_text()
     imports = [l for l in source.splitlines() if l.startswith(("import ", "from "))]
     assert all(l.split()[1] in ("__future__", "re", "unicodedata", "typing") for l in imports), imports
 
@@ -102,3 +102,51 @@ def test_everyday_crisis_wording(text, kind):
 ])
 def test_everyday_crisis_wording_no_false_alarm(text):
     assert crisis.detect(text) is None
+
+
+# --- harm reduction: a request for a place is no crisis; an overdose now always is (issue 18) ------
+HARM = yaml.safe_load((Path(__file__).parent / "realdata_harm_reduction.yml").read_text())["items"]
+
+
+@pytest.mark.parametrize("text", [i["text"] for i in HARM if i["expected"] == "place"])
+def test_held_out_harm_reduction_questions_are_requests_not_crises(text):
+    assert crisis.detect(text) is None and crisis.crisis_language(text) is None
+    assert crisis.harm_reduction_request(text)
+
+
+@pytest.mark.parametrize("item", [i for i in HARM if i["expected"] == "crisis"], ids=lambda i: i["text"])
+def test_held_out_emergencies_stay_crises_in_their_language(item):
+    assert crisis.detect(item["text"]) and crisis.crisis_language(item["text"]) == item["lang"]
+    assert not crisis.harm_reduction_request(item["text"])
+
+
+@pytest.mark.parametrize("text,kind", [
+    # an overdose reported beside the request, said now, or naloxone given now: still a crisis
+    ("need narcan now he's not breathing", crisis.OVERDOSE), ("my friend overdosed, where can i get narcan", crisis.OVERDOSE),
+    ("my brother is overdosing where do i get narcan near 92701", crisis.OVERDOSE), ("need narcan", crisis.OVERDOSE),
+    ("need narcan now", crisis.OVERDOSE), ("where can i get narcan fast", crisis.OVERDOSE),
+    ("necesito naloxona", crisis.OVERDOSE), ("necesito naloxona para mi hijo", crisis.OVERDOSE),
+    ("he overdosed at the gym need narcan", crisis.OVERDOSE), ("i gave her narcan, what now", crisis.OVERDOSE),
+    ("the narcan didn't work", crisis.OVERDOSE), ("le di narcan y sigue sin despertar", crisis.OVERDOSE),
+    ("mi hijo tiene una sobredosis", crisis.OVERDOSE), ("help my friend od near 92701", crisis.OVERDOSE),
+    ("what do i do if someone overdoses", crisis.OVERDOSE), ("overdosed in my car near 92701 help", crisis.OVERDOSE),
+    ("se tomo demasiadas pastillas", crisis.OVERDOSE), ("tome demasiadas pastillas", crisis.OVERDOSE),
+    ("i'm going to overdose on purpose", crisis.OVERDOSE), ("narcan near 92701, she's blue and not breathing", crisis.OVERDOSE)])
+def test_an_overdose_now_stays_a_crisis_whatever_else_it_asks(text, kind):
+    assert crisis.detect(text) == kind and crisis.crisis_language(text)
+    assert not crisis.harm_reduction_request(text)
+
+
+@pytest.mark.parametrize("text", [
+    "narcan", "fentanyl test strips", "naloxone training", "test strips near me", "narcan near me",
+    "where can i get narcan", "can i keep narcan in my car", "i want narcan for my house", "do you have narcan kits",
+    "overdose prevention training near 92701", "i overdosed twice last year and want to get clean now",
+    "after my overdose the hospital said to find an iop", "tuve una sobredosis el año pasado y quiero tratamiento",
+    "donde dan kits de naloxona", "i want to learn what to do if someone overdoses"])
+def test_overdose_as_a_topic_is_no_crisis(text):
+    assert crisis.detect(text) is None and crisis.crisis_language(text) is None
+
+
+def test_spanish_too_many_pills_is_answered_in_spanish():
+    assert crisis.crisis_language("me tome demasiadas pastillas") == "es"
+    assert crisis.detect_language("me tome demasiadas pastillas") == "es"

@@ -107,15 +107,16 @@ def test_crisis_caught_by_the_model_pipeline(agent, name):
         assert not missed, f"crisis missed ({lang}): {missed}"
 
 
-_LOOK_ALIKES = "overdose-topic look-alikes the keyword net answers as a crisis on purpose (any overdose word) and a few the model does"
+_LOOK_ALIKES = "overdose-topic look-alikes a few of which the model still answers as a crisis (a past overdose)"
 
 
 @pytest.mark.parametrize("name,key", [
     ("crisis_cases.yml", "not_crisis"),
-    # Measured once each (bench/RESULTS.md, "Bot"): most of these alarm through the keyword
-    # net, which answers any message that names an overdose, or asks where to get naloxone, as a
-    # crisis (a false alarm costs one text; a missed overdose costs a life). Known, not fixed.
-    pytest.param("crisis_cases_fresh.yml", "not_crisis", marks=pytest.mark.xfail(strict=True, reason=_LOOK_ALIKES)),
+    # Issue 18: the keyword net no longer answers a request for naloxone, test strips or training,
+    # or a past overdose, as a crisis (crisis_lexicon._without_topic), and the safety net makes
+    # such requests find_treatment: the first batch passes. In the second, the model itself still
+    # calls a few past overdoses a crisis (a false alarm costs one text; a missed overdose a life).
+    ("crisis_cases_fresh.yml", "not_crisis"),
     pytest.param("crisis_cases_fresh.yml", "not_crisis_second_batch",
                  marks=pytest.mark.xfail(strict=True, reason=_LOOK_ALIKES))])
 def test_crisis_false_alarms(agent, name, key):

@@ -1,11 +1,13 @@
 """The SMS conversation: what the gateway does with each text, framework-free.
 
 `handle_inbound` is the whole front door: store first (idempotent on MessageSid), carrier keywords
-(STOP/START/HELP in English and Spanish), the crisis net, opt-out, junk, provider replies
+(STOP/START/HELP in English and Spanish), the crisis net, opt-outs in the person's own words
+(consent.py), opt-out, junk, provider replies
 (ACCEPT/FULL <code>), follow-up outcomes (1/2/3), and only then Rasa's REST channel, with the
 person's pseudonym as sender and a time budget well inside Twilio's 15 s. When Rasa misses the
-budget the person gets a short fallback and the message stays `pending` for the worker
-(`answer_pending`), which sends the bot's answer by SMS later: nothing is lost.
+budget, fails, or answers nothing (an action crashed), the person gets a short fallback and the
+message stays `pending` for the worker (`answer_pending`), which sends the bot's answer by SMS
+later: nothing is lost, and nobody gets silence (except after STOP).
 
 Nothing here logs a number or a message text (they can reveal a substance use disorder): logs name the MessageSid and the kind.
 """
@@ -26,6 +28,7 @@ from directory.people.models import OutboundMessage
 from directory.referrals.models import Referral
 from directory.base import utcnow
 from directory.people.outbox import queue_sms
+from directory.texting.consent import opt_out_language
 from directory.texting.crisis import CRISIS_ANSWER, crisis_language, fold
 from directory.texting.models import InboundMessage
 from directory.people.models import Person
@@ -98,8 +101,9 @@ def handle_inbound(settings: Settings, form, now: dt.datetime | None = None) -> 
     try:
         replies = ask_rasa(settings, person.pseudonym, body, settings.RASA_TIMEOUT)
         status = "answered"
-    except RasaUnavailable as exc:
-        log.warning("Rasa did not answer inbound %s in time (%s); fallback sent, kept for the worker", sid, exc)
+    except Exception as exc:  # late, down, an error, or an empty answer: never silence
+        reason = exc if isinstance(exc, RasaUnavailable) else type(exc).__name__
+        log.warning("Rasa did not answer inbound %s (%s); fallback sent, kept for the worker", sid, reason)
         replies, status = [text("fallback", language)], "pending"
     with db.Session.begin() as s:
         row = s.get(InboundMessage, msg.id)
@@ -134,6 +138,11 @@ def _decide(s, settings: Settings, person: Person, msg: InboundMessage, body: st
     crisis = crisis_language(body)
     if crisis:  # a life comes before the opt-out: this answers the person's own message
         return answer("crisis", [CRISIS_ANSWER[crisis]])
+    revoked = opt_out_language(body)
+    if revoked:  # consent revoked in their own words ("stop texting me"): exactly like STOP
+        person.language = revoked
+        changed = phones.set_opt_out(person, True)
+        return answer("stop", [text("stop", revoked, program=program)] if changed else [])
     if person.opted_out:
         return answer("chat", [], status="ignored")
     if not body:
@@ -200,8 +209,9 @@ def answer_pending(settings: Settings, inbound_id: int) -> str:
             msg.status = "ignored"
             s.commit()
             return "ignored"
+    # A turn that finished without a word (an action crashed) is asked again, not taken as the answer.
     replies = answered_in_tracker(settings, pseudonym, body, received_at)
-    if replies is None:
+    if not replies:
         replies = ask_rasa(settings, pseudonym, body, settings.RASA_RETRY_TIMEOUT)  # RasaUnavailable: retry later
     with db.Session.begin() as s:
         msg = s.get(InboundMessage, inbound_id)
@@ -216,7 +226,11 @@ def answer_pending(settings: Settings, inbound_id: int) -> str:
 
 
 def mark_failed(inbound_id: int) -> None:
+    """The last retry failed: the person was told "I'll text you back", so say we could not (STOP holds: queue_sms)."""
     with db.Session.begin() as s:
         msg = s.get(InboundMessage, inbound_id)
         if msg is not None and msg.status == "pending":
             msg.status = "failed"
+            person = phones.find(s, msg.pseudonym)
+            if person is not None and not person.opted_out:
+                queue_sms(s, to=phones.address_of(msg.pseudonym), body=text("gave_up", person.language), kind="reply")

@@ -15,6 +15,11 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time, or answered with an error."""
 
 
+class RasaSilent(RasaUnavailable):
+    """Rasa answered 200 with no text: an action crashed (Rasa drops its events) or nothing fit.
+    Handled like a timeout: a person who texted must never get silence."""
+
+
 _http = requests.Session()
 
 
@@ -43,7 +48,10 @@ def ask_rasa(settings: Settings, sender: str, message: str, timeout: float) -> l
         answers = r.json()
     except ValueError:
         raise RasaUnavailable("not JSON") from None
-    return _reply_texts(answers if isinstance(answers, list) else [])
+    replies = _reply_texts(answers if isinstance(answers, list) else [])
+    if not replies:
+        raise RasaSilent("no answer")
+    return replies
 
 
 def _reply_texts(answers: list[dict]) -> list[str]:

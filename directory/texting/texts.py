@@ -26,6 +26,8 @@ TEXT = {
                  "988, emergencies 911. Msg frequency varies. Msg & data rates may apply. Reply STOP to stop."),
         "fallback": ("Sorry, I'm slow right now. I'll text you back shortly. If you need help now, call 211. "
                      "In a crisis call or text 988, or 911 in an emergency."),
+        "gave_up": ("Sorry, I couldn't answer your last message. Text MENU to start again, or call 211 (24/7). "
+                    "In a crisis call or text 988, or 911 in an emergency."),
         "empty": "I got an empty message. Text what you need, e.g. 'meeting near 97201', or HELP.",
         "media": "I can only read text, not pictures or files. Text what you need, e.g. 'meeting near 97201'.",
         "too_long": "That message is too long for me. Tell me in a few words what you need, e.g. 'sober living in Portland'.",
@@ -45,6 +47,8 @@ TEXT = {
                  "varía. Pueden aplicarse tarifas de mensajes y datos. Responda ALTO para dejar de recibir."),
         "fallback": ("Perdón, estoy lento ahora. Le escribo pronto. Si necesita ayuda ya, llame al 211. "
                      "En crisis llame o escriba al 988, o al 911 en una emergencia."),
+        "gave_up": ("Perdón, no pude contestar su último mensaje. Escriba MENU para empezar de nuevo, o llame al 211 "
+                    "(24/7). En crisis llame o escriba al 988, o al 911 en una emergencia."),
         "empty": "Recibí un mensaje vacío. Escriba lo que necesita, p. ej. 'reunión cerca de 33130', o AYUDA.",
         "media": "Solo puedo leer texto, no fotos ni archivos. Escriba lo que necesita, p. ej. 'reunión cerca de 33130'.",
         "too_long": "Ese mensaje es muy largo para mí. Dígame en pocas palabras qué necesita, p. ej. 'vivienda sobria en Miami'.",

@@ -154,6 +154,21 @@ def test_crisis_answers_even_when_rasa_is_down_and_the_conversation_carries_on(t
     assert "211" in answer_down[0]
 
 
+@pytest.mark.parametrize("message", ["where can i get narcan near 92701", "narcan 92801", "donde consigo naloxona en miami",
+                                     "naloxone training", "test strips near me"])
+def test_a_request_for_naloxone_or_test_strips_goes_to_the_bot_for_places(texter, rasa, message):
+    assert replies(texter.text(message)) == [f"bot heard: {message}"]
+    assert inbound_rows()[-1].kind == "chat"
+
+
+@pytest.mark.parametrize("message,expected", [("need narcan now he's not breathing", "call 911 now"),
+                                              ("me tome demasiadas pastillas", "llame al 911"),
+                                              ("mi amigo esta azul y no despierta", "llame al 911")])
+def test_an_overdose_now_is_answered_by_the_gateway_in_the_persons_language(texter, rasa, message, expected):
+    (answer,) = replies(texter.text(message))
+    assert expected in answer and rasa.calls == [] and inbound_rows()[-1].kind == "crisis"
+
+
 def test_rasa_too_slow_gets_a_fallback_and_the_worker_answers_later(texter, rasa, sms_app):
     rasa.delay = SLOW
     (fallback,) = replies(texter.text("sober living near 97201"))
@@ -195,6 +210,64 @@ def test_pending_message_gives_up_after_the_last_attempt(texter, rasa):
     rasa.close()
     assert jobs.answer_pending.call_local(row.id, jobs.PENDING_ATTEMPTS - 1) == "failed"
     assert inbound_rows()[0].status == "failed"
+    # The fallback promised a text back: the person hears that none is coming, not silence.
+    (gave_up,) = [r.body for r in outbox_rows() if r.kind == "reply"]
+    assert "211" in gave_up and "988" in gave_up
+
+
+# --- never silence: an empty or failed bot answer is a timeout --------------------------------------
+@pytest.mark.parametrize("answer", [
+    lambda message: [],  # Rasa 200 [] : the action crashed, Rasa dropped its events
+    lambda message: ["", "   "],  # messages without text
+])
+def test_an_empty_bot_answer_gets_the_fallback_and_the_worker_answers_later(texter, rasa, answer):
+    rasa.reply = answer
+    (fallback,) = replies(texter.text("where is a meeting near 92801"))
+    assert "slow right now" in fallback and "211" in fallback
+    (row,) = inbound_rows()
+    assert row.status == "pending"
+    assert any(t.name == "answer_pending" for t in jobs.huey.scheduled()), "a retry is scheduled"
+
+    # The tracker shows the turn finished with no word (the crash): asked again, not taken as the answer.
+    ts = row.received_at.replace(tzinfo=__import__("datetime").timezone.utc).timestamp() + 1
+    rasa.tracker_events[phones.pseudonym(PHONE)] = [
+        {"event": "user", "text": "where is a meeting near 92801", "timestamp": ts},
+        {"event": "action", "name": "action_listen", "timestamp": ts + 1}]
+    with pytest.raises(inbound.RasaUnavailable):  # still nothing: the worker retries later
+        inbound.answer_pending(app_settings.current(), row.id)
+    assert inbound_rows()[0].status == "pending" and not outbox_rows()
+    rasa.reply = lambda message: ["1. Hope Group - 0.4 mi"]
+    assert inbound.answer_pending(app_settings.current(), row.id) == "answered"
+    assert [r.body for r in outbox_rows() if r.kind == "reply"] == ["1. Hope Group - 0.4 mi"]
+
+
+def test_an_empty_answer_in_spanish_gets_the_spanish_fallback(texter, rasa):
+    rasa.reply = lambda message: []
+    (fallback,) = replies(texter.text("necesito una reunion cerca de 33130 por favor"))
+    assert "estoy lento" in fallback
+
+
+def test_an_empty_answer_after_stop_sends_nothing(texter, rasa):
+    rasa.reply = lambda message: []
+    replies(texter.text("STOP"))
+    assert replies(texter.text("meeting near 97201")) == [] and rasa.calls == []
+
+
+def test_a_broken_rasa_client_is_a_fallback_not_a_500(texter, rasa, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("surprise")
+    monkeypatch.setattr(inbound, "ask_rasa", broken)
+    (fallback,) = replies(texter.text("meeting near 97201"))
+    assert "slow right now" in fallback and inbound_rows()[0].status == "pending"
+
+
+def test_giving_up_after_stop_sends_nothing(texter, rasa):
+    rasa.reply = lambda message: []
+    replies(texter.text("meeting near 97201"))
+    (row,) = inbound_rows()
+    replies(texter.text("STOP"))
+    inbound.mark_failed(row.id)
+    assert [r.kind for r in outbox_rows()] == []
 
 
 # --- junk --------------------------------------------------------------------------------------------
