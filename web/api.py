@@ -38,8 +38,8 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str):
-    return jsonify({"error": {"code": code, "message": message}}), status
+def error_response(status: int, code: str, message: str, **extra):
+    return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 
 @bp.errorhandler(ApiError)
@@ -54,7 +54,8 @@ def _invalid(exc: InvalidQuery):
 
 @bp.errorhandler(PlaceNotFound)
 def _unknown_place(exc: PlaceNotFound):
-    return error_response(422, "unknown_place", str(exc))
+    # suggestions: the nearest spellings of a city we know ("Santa Ana, CA"), maybe none.
+    return error_response(422, "unknown_place", str(exc), suggestions=exc.suggestions)
 
 
 @bp.errorhandler(HTTPException)

@@ -45,8 +45,28 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "na": ("Narcotics Anonymous", "meeting"),
     "aa": ("Alcoholics Anonymous", "meeting"),
     "al_anon": ("Al-Anon / family groups", "meeting"),
+    "ca": ("Cocaine Anonymous", "meeting"),
+    "smart": ("SMART Recovery meeting", "meeting"),
 }
 ATTRIBUTE_BITS: dict[str, int] = {code: 1 << i for i, code in enumerate(ATTRIBUTES)}
+
+# The fellowship a meeting belongs to, as people name it -> its attribute codes (any of them
+# matches: demo listings say `smart_recovery`, imported feeds `smart`). Keys are squeezed names
+# (lower case, letters and digits only): see fellowship_codes.
+FELLOWSHIPS: dict[str, tuple[str, ...]] = {
+    "aa": ("aa",), "alcoholicsanonymous": ("aa",),
+    "na": ("na",), "narcoticsanonymous": ("na",),
+    "alanon": ("al_anon",), "alanonfamilygroups": ("al_anon",), "alateen": ("al_anon",),
+    "ca": ("ca",), "cocaineanonymous": ("ca",),
+    "smart": ("smart", "smart_recovery"), "smartrecovery": ("smart", "smart_recovery"),
+}
+FELLOWSHIP_ATTRIBUTES: tuple[str, ...] = ("aa", "na", "al_anon", "ca", "smart", "smart_recovery")
+
+
+def fellowship_codes(value: str) -> tuple[str, ...] | None:
+    """'AA', 'Al-Anon', 'al_anon', 'SMART Recovery' -> their attribute codes; unknown -> None."""
+    return FELLOWSHIPS.get("".join(ch for ch in (value or "").lower() if ch.isalnum()))
+
 
 # ISO 639-1 codes with a bit each; other languages are stored but not filterable by bitmask.
 LANGUAGES: dict[str, str] = {

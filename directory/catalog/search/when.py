@@ -1,37 +1,61 @@
-"""Geo search: the nearest fitting services around a point.
+"""Time words ("now", "today", "tonight") as windows on a listing's weekly schedule.
 
-How: an index gives the candidate set inside a bounding box (SQLite's R*Tree, or the indexed
-(latitude, longitude) box on PostgreSQL), SQL filters what it can (category, attribute and
-language bitmasks, vacancy, text), Python takes the exact great-circle distance and drops what
-is outside the circle. The circle starts at 0.5 km and grows (x3, or up to x8 when the matches so
-far say the area is sparse) until enough matches lie inside it, or the requested radius is
-reached: so a dense city answers from a few hundred rows, and a true match within the radius is
-never dropped. Only the page's entries are sorted and looked up further.
-Time filters (open now, tonight) read the schedules of the nearest candidates only.
-
-This runs on every search, so its SQL goes to the SQLite driver directly (`fetch_rows`; see
-bench/RESULTS.md for what that saves) and through SQLAlchemy's text() on other databases.
-
-`build_query` is the one place where search arguments are validated.
+For a place that opens and closes (a shelter, a clinic) they ask whether it is open then. For a
+meeting they ask when it starts: "now" is a meeting starting soon (from a few minutes ago to
+NOW_HOURS ahead), "tonight" one starting this evening, "today" one starting later today; a meeting
+that began an hour ago is not one to go to. `open_now` (the API's flag) still means open at this
+moment, for every category.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-
 from directory.catalog import schedules as sched
+
 TONIGHT_FROM = dt.time(17, 0)
+NOW_HOURS = 4  # "a meeting now": one that starts within the next few hours
+LATE_GRACE = dt.timedelta(minutes=15)  # a meeting that started this recently still counts as starting now
+MEETING_CATEGORY = "support_group"
 
 
-def _window_end(when: str, now: dt.datetime, tz_name: str | None) -> dt.datetime:
-    local = now.astimezone(sched.zone(tz_name))
+def _midnight(local: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), local.tzinfo)
 
 
-def matches_when(when: str, slot_info, now: dt.datetime) -> bool:
+def _window_end(when: str, now: dt.datetime, tz_name: str | None) -> dt.datetime:
+    return _midnight(now.astimezone(sched.zone(tz_name)))
+
+
+def meeting_window(when: str, now: dt.datetime, tz_name: str | None) -> tuple[dt.datetime, dt.datetime]:
+    """[from, until) in which a meeting must start to be one for `when`, in the meeting's zone."""
+    local = now.astimezone(sched.zone(tz_name))
+    start = local - LATE_GRACE
+    if when == "now":
+        return start, local + dt.timedelta(hours=NOW_HOURS)
+    if when == "tonight":
+        start = max(start, dt.datetime.combine(local.date(), TONIGHT_FROM, local.tzinfo))
+    return start, _midnight(local)
+
+
+def meeting_start(when: str, slot_info, now: dt.datetime) -> dt.datetime | None:
+    """The start of the meeting's occurrence inside `when`'s window, or None."""
+    tz_name, slots = slot_info
+    if not slots:
+        return None
+    start, until = meeting_window(when, now, tz_name)
+    nxt = sched.next_start(slots, start, tz_name, horizon_days=2)
+    return nxt if nxt is not None and nxt < until else None
+
+
+def matches_when(when: str, slot_info, now: dt.datetime, category: str | None = None) -> bool:
+    """Does the listing fit `when` ("open" = open at this moment, "now", "today", "tonight")?"""
     tz_name, slots = slot_info
     if not slots:
         return False
+    if when == "open":
+        return bool(sched.is_open(slots, now, tz_name))
+    if category == MEETING_CATEGORY:
+        return meeting_start(when, slot_info, now) is not None
     if when == "now":
         return bool(sched.is_open(slots, now, tz_name))
     local = now.astimezone(sched.zone(tz_name))
