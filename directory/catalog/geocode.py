@@ -154,8 +154,10 @@ _area_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
 
 def data_area(bind=None) -> tuple[str, ...]:
-    """The states of the directory's own addresses (those holding at least AREA_MIN_SHARE of them),
-    most addresses first; read once every AREA_TTL_SECONDS per database (one grouped scan)."""
+    """The directory's own states, read once every AREA_TTL_SECONDS per database (two grouped scans):
+    the states of its addresses and those of the ZIP codes in the half-degree cells of its places,
+    each holding at least AREA_MIN_SHARE of them (a Kansas City directory's addresses may all be in
+    Missouri; Overland Park, Kansas, is in the same cell)."""
     from directory import db
     from directory.sql import fetch_rows
     try:
@@ -166,20 +168,44 @@ def data_area(bind=None) -> tuple[str, ...]:
     cached = _area_cache.get(key)
     if cached and time.monotonic() - cached[0] < (AREA_TTL_SECONDS if cached[1] else EMPTY_AREA_TTL_SECONDS):
         return cached[1]
-    counts: dict[str, int] = {}
     try:
         with engine.connect() as conn:
-            rows = fetch_rows(conn, "SELECT state_province, COUNT(*) FROM address GROUP BY state_province", {})
+            states = fetch_rows(conn, "SELECT state_province, COUNT(*) FROM address GROUP BY state_province", {})
+            cells = fetch_rows(conn, "SELECT CAST(latitude * 2 AS INTEGER), CAST(longitude * 2 AS INTEGER), COUNT(*) "
+                                     "FROM location WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
+                                     "GROUP BY 1, 2", {})
     except Exception:  # no schema yet, or the file is busy with an import: no area this time
-        rows = []
-    for state, n in rows:
+        states, cells = [], []
+    counts: dict[str, int] = {}
+    total = sum(n for _s, n in states)
+    for state, n in states:
         code = parse_area(state or "")
-        if len(code) == 1:
+        if len(code) == 1 and n >= AREA_MIN_SHARE * total:
             counts[code[0]] = counts.get(code[0], 0) + n
-    total = sum(counts.values())
-    area = tuple(sorted((c for c, n in counts.items() if n >= AREA_MIN_SHARE * total), key=lambda c: -counts[c]))
+    placed = sum(n for *_cell, n in cells)
+    by_cell = _zip_states_by_cell()
+    for lat2, lon2, n in cells:
+        if n >= AREA_MIN_SHARE * placed:
+            for code in by_cell.get((lat2, lon2), ()):
+                counts[code] = counts.get(code, 0) + 1
+    area = tuple(sorted(counts, key=lambda c: -counts[c]))
     _area_cache[key] = (time.monotonic(), area)
     return area
+
+
+_cells: dict[tuple[int, int], set[str]] | None = None
+
+
+def _zip_states_by_cell() -> dict[tuple[int, int], set[str]]:
+    """The states of the ZIP centroids in each half-degree cell (truncated like SQL's CAST)."""
+    global _cells
+    if _cells is None:
+        cells: dict[tuple[int, int], set[str]] = {}
+        for code, place in ZIPS.load().by_zip.items():
+            state = place.label.rsplit(", ", 1)[-1][:2]
+            cells.setdefault((int(place.lat * 2), int(place.lon * 2)), set()).add(state)
+        _cells = cells
+    return _cells
 
 
 @lru_cache(maxsize=64)

@@ -1,9 +1,9 @@
 """Time words ("now", "today", "tonight") as windows on a listing's weekly schedule.
 
 For a place that opens and closes (a shelter, a clinic) they ask whether it is open then. For a
-meeting they ask when it starts: "now" is a meeting starting soon (from a few minutes ago to
-NOW_HOURS ahead), "tonight" one starting this evening, "today" one starting later today; a meeting
-that began an hour ago is not one to go to. `open_now` (the API's flag) still means open at this
+meeting they ask when it starts: "now" is a meeting starting soon (within NOW_HOURS), "tonight"
+one starting this evening (5 pm to midnight), "today" one starting later today; a meeting that has
+begun is not one to go to (and its next meeting, the one a result shows, is next week's). `open_now` (the API's flag) still means open at this
 moment, for every category.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ from directory.catalog import schedules as sched
 
 TONIGHT_FROM = dt.time(17, 0)
 NOW_HOURS = 4  # "a meeting now": one that starts within the next few hours
-LATE_GRACE = dt.timedelta(minutes=15)  # a meeting that started this recently still counts as starting now
 MEETING_CATEGORY = "support_group"
 
 
@@ -29,7 +28,7 @@ def _window_end(when: str, now: dt.datetime, tz_name: str | None) -> dt.datetime
 def meeting_window(when: str, now: dt.datetime, tz_name: str | None) -> tuple[dt.datetime, dt.datetime]:
     """[from, until) in which a meeting must start to be one for `when`, in the meeting's zone."""
     local = now.astimezone(sched.zone(tz_name))
-    start = local - LATE_GRACE
+    start = local
     if when == "now":
         return start, local + dt.timedelta(hours=NOW_HOURS)
     if when == "tonight":

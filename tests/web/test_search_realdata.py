@@ -1,0 +1,185 @@
+"""The search API on real data as it comes (../shared/data: the Orange County and Kansas City
+Meeting Guide feeds): bare and misspelt cities, fellowships, one result per weekly group, meetings
+that start tonight or now."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from directory import db
+from directory.catalog.importers import meeting_guide as mg
+from directory.catalog.taxonomy import attribute_link
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture(scope="module")
+def realdata_url(tmp_path_factory, seeded_db_template, shared_data):
+    """The demo directory plus both real feeds, imported once for the module."""
+    path = tmp_path_factory.mktemp("realdata") / "signpost.db"
+    shutil.copy(seeded_db_template, path)
+    url = f"sqlite:///{path}"
+    db.configure(url)
+    for feed in ("oc.json", "kc.json"):
+        with db.Session.begin() as s:
+            mg.import_meetings(s, mg.load_feed(str(shared_data / "meeting-guide" / feed)), feed.split(".")[0])
+    db.engine().dispose()
+    return url
+
+
+@pytest.fixture
+def api(realdata_url):
+    from web import create_app
+    app = create_app({"TESTING": True, "DATABASE_URL": realdata_url, "SECRET_KEY": "test",
+                      "SERVICE_TOKEN": "test-token", "LOG_SEARCHES": False, "RATELIMIT_ENABLED": False})
+    yield app.test_client()
+    db.engine().dispose()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock(when) fixes the API's now."""
+    import web.api
+    return lambda moment: monkeypatch.setattr(web.api, "_now", lambda: moment)
+
+
+def get(api, query, status=200):
+    r = api.get(f"/api/v1/search?{query}")
+    assert r.status_code == status, r.get_json()
+    return r.get_json()
+
+
+@pytest.mark.parametrize("near,label", [
+    ("santa ana", "Santa Ana, CA"), ("irvine", "Irvine, CA"), ("overland park", "Overland Park, KS"),
+    ("kansas city", "Kansas City, MO"),
+    ("Santa Anna", "Santa Ana, CA"), ("overland prk", "Overland Park, KS"), ("hungtington beach", "Huntington Beach, CA"),
+    ("Maimi, FL", "Miami, FL"),  # outside the area, but the state is named
+])
+def test_bare_and_misspelt_cities_resolve_in_the_directorys_area(api, near, label):
+    body = get(api, f"near={near}&category=support_group&limit=3")
+    assert body["_meta"]["origin"]["label"] == label
+    if label != "Miami, FL":
+        assert len(body["items"]) == 3
+
+
+def test_the_default_area_is_the_directorys_states_and_their_neighbours(api, realdata_url):
+    from directory.catalog.geocode import data_area
+    # Addresses in CA, MO (the Kansas City feed) and FL (the demo's Miami listings); Kansas shares
+    # the Kansas City feed's cells.
+    assert set(data_area(db.engine())) == {"CA", "MO", "KS", "FL"}
+    assert get(api, "near=boise", 422)["error"]["code"] == "unknown_place"  # Idaho is not guessed
+
+
+def test_an_unknown_place_suggests_spellings(api):
+    error = get(api, "near=Hunntingdon%20Baech", 422)["error"]
+    assert error["suggestions"][0] == "Huntington Beach, CA"
+    assert error["message"].startswith("I couldn't find 'Hunntingdon Baech'. Did you mean Huntington Beach, CA")
+
+
+def _huntington_beach_meetings(n):
+    from sqlalchemy import text
+    with db.engine().connect() as conn:
+        return [r[0] for r in conn.execute(text(
+            "SELECT sal.service_id FROM service_at_location sal JOIN address a ON a.location_id = sal.location_id "
+            "WHERE a.city = 'Huntington Beach' AND sal.service_id LIKE 'mg-oc:%' ORDER BY sal.service_id LIMIT :n"), {"n": n})]
+
+
+def test_fellowship_filter_finds_that_fellowships_meetings(api):
+    tagged = _huntington_beach_meetings(4)
+    with db.Session.begin() as s:  # what the importer's --fellowship records; reindexed at commit
+        for sid in tagged:
+            s.merge(attribute_link(sid, "aa"))
+    try:
+        for name in ("AA", "aa", "Alcoholics Anonymous"):
+            body = get(api, f"near=92648&fellowship={name}&radius_km=40&limit=10")
+            assert {i["service_id"] for i in body["items"]} >= set(tagged) - {None}
+            assert all("aa" in i["attributes"] for i in body["items"])
+            assert body["_meta"]["fellowship_unmatched"] is False and body["_meta"]["filters"]["fellowship"] == ["aa"]
+        assert get(api, "near=92701&fellowship=Al-Anon&radius_km=10")["items"][0]["name"] == "Al-Anon Saturday Morning"
+    finally:
+        from sqlalchemy import delete
+        from directory.catalog.models import Attribute
+        with db.Session.begin() as s:
+            for sid in tagged:
+                s.execute(delete(Attribute).where(Attribute.id == attribute_link(sid, "aa").id))
+            s.flush()
+            from directory.catalog.index import reindex_services
+            reindex_services(s, tagged)
+
+
+def test_fellowship_not_recorded_nearby_is_said_and_the_nearest_meetings_listed(api):
+    body = get(api, "near=92701&fellowship=CA&radius_km=10&limit=5")  # no Cocaine Anonymous listed anywhere
+    assert body["_meta"]["fellowship_unmatched"] is True
+    assert len(body["items"]) == 5
+    assert all(i["category"] == "support_group" for i in body["items"])
+    assert any(i["service_id"].startswith("mg-oc:") for i in body["items"])
+    assert not any({"aa", "na", "al_anon", "ca", "smart", "smart_recovery"} & set(i["attributes"]) for i in body["items"])
+    assert get(api, "near=92701&fellowship=klingon", 400)["error"]["code"] == "unknown_fellowship"
+
+
+def test_a_weekly_group_is_one_result_with_its_days(api):
+    from sqlalchemy import text
+    with db.engine().connect() as conn:
+        lat, lon = conn.execute(text(
+            "SELECT l.latitude, l.longitude FROM service_at_location sal JOIN location l ON l.id = sal.location_id "
+            "WHERE sal.service_id = 'mg-oc:ampliacion-de-vida-3'")).one()
+    body = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=10")
+    names = [(i["name"], i["address"], i["meets"]) for i in body["items"]]
+    assert len(names) == len(set(names))  # fourteen listings, no result twice
+    eleven = next(i for i in body["items"] if i["meets"] == "Mon-Sat 11:00 am" and i["name"] == "Ampliacion De Vida")
+    assert len(eleven["occurrences"]) == 6 and eleven["occurrences"][0]["day"] == "Mon"
+    assert eleven["service_id"] in {o["service_id"] for o in eleven["occurrences"]}
+    assert len({o["service_id"] for o in eleven["occurrences"]}) == 6
+    assert body["_meta"]["total"] == len(body["items"]) < 14
+    # Paging counts results, not listings.
+    first = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=1")
+    second = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=1&offset=1")
+    assert first["_meta"]["has_more"] and first["items"][0]["service_id"] != second["items"][0]["service_id"]
+    assert [first["items"][0]["service_id"], second["items"][0]["service_id"]] == \
+        [i["service_id"] for i in body["items"][:2]]
+
+
+def test_a_dense_page_is_still_full_after_collapsing(api):
+    body = get(api, "near=92701&category=support_group&limit=20")
+    assert len(body["items"]) == 20 and body["_meta"]["has_more"]
+    keys = [(i["name"].lower(), i["address"], i["meets"]) for i in body["items"]]
+    assert len(set(keys)) == 20
+    assert any(len(i["occurrences"]) > 1 for i in body["items"])
+
+
+def _starts(items):
+    return [dt.datetime.fromisoformat(i["next_meeting"]["start"]) for i in items]
+
+
+def test_tonight_means_starting_this_evening_soonest_first(api, clock):
+    thursday_6pm = dt.datetime(2026, 11, 26, 18, 0, tzinfo=LA)
+    clock(thursday_6pm)
+    body = get(api, "near=92701&category=support_group&when=tonight&limit=10")
+    starts = _starts(body["items"])
+    assert len(starts) == 10 and starts == sorted(starts)
+    assert all(thursday_6pm <= s < dt.datetime(2026, 11, 27, tzinfo=LA) for s in starts)
+    assert body["_meta"]["when_unmatched"] is False
+
+
+def test_now_means_starting_within_hours(api, clock):
+    thursday_7am = dt.datetime(2026, 11, 26, 7, 0, tzinfo=LA)
+    clock(thursday_7am)
+    starts = _starts(get(api, "near=santa ana&category=support_group&when=now&limit=10")["items"])
+    assert starts and starts == sorted(starts)
+    assert all(thursday_7am <= s <= thursday_7am + dt.timedelta(hours=4) for s in starts)
+
+
+def test_nothing_tonight_is_said_with_the_next_ones(api, clock):
+    from sqlalchemy import text
+    with db.engine().connect() as conn:
+        lat, lon = conn.execute(text(
+            "SELECT l.latitude, l.longitude FROM service_at_location sal JOIN location l ON l.id = sal.location_id "
+            "WHERE sal.service_id = 'mg-oc:ampliacion-de-vida-3'")).one()
+    clock(dt.datetime(2026, 11, 26, 15, 0, tzinfo=LA))  # a Thursday: this group meets at 11 am, noon, midnight
+    body = get(api, f"lat={lat}&lon={lon}&radius_km=1&q=ampliacion&category=support_group&when=tonight")
+    assert body["_meta"]["when_unmatched"] is True
+    starts = _starts(body["items"])
+    assert starts and starts == sorted(starts) and starts[0] >= dt.datetime(2026, 11, 27, tzinfo=LA)
