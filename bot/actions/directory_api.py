@@ -14,9 +14,10 @@ TIMEOUT = (2.0, 6.0)  # connect, read: an SMS reply should not hang on a slow di
 class DirectoryError(Exception):
     """The API answered 4xx: code and message come from its error envelope."""
 
-    def __init__(self, code: str, message: str, status: int):
+    def __init__(self, code: str, message: str, status: int, suggestions: Optional[list] = None):
         super().__init__(f"{status} {code}")
         self.code, self.message, self.status = code, message, status
+        self.suggestions = suggestions or []  # unknown_place: the nearest spellings ("Santa Ana, CA")
 
 
 class DirectoryUnavailable(Exception):
@@ -47,8 +48,10 @@ class DirectoryClient:
         except ValueError as exc:
             raise DirectoryUnavailable("not JSON") from exc
         if resp.status_code >= 400:
-            err = (body or {}).get("error") or {}
-            raise DirectoryError(err.get("code", "bad_request"), err.get("message", ""), resp.status_code)
+            err = (body or {}).get("error") if isinstance(body, dict) else None
+            err = err if isinstance(err, dict) else {}
+            suggestions = err.get("suggestions") if isinstance(err.get("suggestions"), list) else []
+            raise DirectoryError(err.get("code", "bad_request"), err.get("message", ""), resp.status_code, suggestions)
         return body
 
     def search(self, **params: Any) -> dict:

@@ -9,8 +9,9 @@ from typing import Any, Optional
 
 from . import crisis
 from .directory_api import DirectoryClient, DirectoryError, DirectoryUnavailable
-from .messages import PREF_QUESTIONS, detail_message, filters_text, no_results_message, results_message, t
-from .parsing import MENU
+from .messages import (PREF_QUESTIONS, detail_message, filters_text, no_results_message, results_message, t,
+                       unmatched_header)
+from .parsing import FELLOWSHIPS, MENU
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +88,28 @@ def prefs_question(groups: list, lang: str) -> str:
 
 
 def _search_params(s: State) -> dict:
-    return {
+    """The API's search parameters. A fellowship ('AA meeting') goes as `fellowship`, which the API
+    answers honestly when the feed does not record it, not as an attribute no meeting may carry."""
+    attributes = list(s.attributes or [])
+    fellowships = [FELLOWSHIPS[a] for a in attributes if a in FELLOWSHIPS] if s.need == "support_group" else []
+    params = {
         "near": s.location, "category": s.need, "radius_km": RADIUS_KM,
-        "attributes": list(s.attributes or []), "language": s.language_pref, "when": s.when,
+        "attributes": [a for a in attributes if not (fellowships and a in FELLOWSHIPS)],
+        "language": s.language_pref, "when": s.when,
         "has_vacancy": bool(s.vacancy) and s.need in ("sober_living", "housing"),
     }
+    if fellowships:
+        params["fellowship"] = fellowships
+    return params
+
+
+def _has_more(meta: dict, shown: int) -> bool:
+    """Is there a next page? `has_more` when the API says; `total` may be null (a search that
+    stopped before the full radius) or absent."""
+    if isinstance(meta.get("has_more"), bool):
+        return meta["has_more"]
+    total = meta.get("total")
+    return isinstance(total, int) and total > shown
 
 
 def _unreachable(s: State, exc: Exception) -> Reply:
@@ -121,23 +139,31 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
             widened = (RADIUS_KM, WIDE_RADIUS_KM)
     except DirectoryError as exc:
         if exc.code == "unknown_place":
-            msg = exc.message if lang == "en" and exc.message else t("unknown_place", lang, place=s.location)
-            return Reply([msg], {"location": None, "awaiting": "location", "shown": [], "last_search": None})
+            suggested = [x for x in (exc.suggestions or []) if isinstance(x, str)][:3]
+            if suggested:  # "Did you mean Santa Ana, CA?": YES takes the first
+                msg = t("did_you_mean", lang, place=s.location, options=_or(suggested, lang))
+            else:
+                msg = exc.message if lang == "en" and exc.message else t("unknown_place", lang, place=s.location)
+            return Reply([msg], {"location": None, "awaiting": "location", "shown": [],
+                                 "last_search": {"suggested": suggested} if suggested else None})
         log.warning("directory refused a search: %s", exc.code)
         return Reply([t("unreachable", lang)])
     except DirectoryUnavailable as exc:
         return _unreachable(s, exc)
 
-    items = body.get("items") or []
+    items = [i for i in (body.get("items") or []) if isinstance(i, dict) and i.get("service_id")]
     meta = body.get("_meta") or {}
     place = ((meta.get("origin") or {}).get("label")) or s.location
     has_filters = bool(s.attributes or s.when or s.language_pref or params["has_vacancy"])
+    # Nothing fit; these are the next best, and the text says so ("Nothing starts tonight near ...").
+    unmatched = unmatched_header(meta.get("fellowship_unmatched") is True, meta.get("when_unmatched") is True,
+                                 params.get("fellowship") or [], s.when, place, lang)
     if not items:
         filters = filters_text(s.attributes or [], s.when, s.language_pref, lang)
         return Reply([no_results_message(s.need, place, lang, WIDE_RADIUS_KM, has_filters, filters)],
                      {"awaiting": "nofilters" if has_filters else None, "shown": [], "last_search": None})
 
-    if not skip_prefs and not has_filters and s.need not in (s.prefs_asked or []):
+    if not skip_prefs and not has_filters and not unmatched and s.need not in (s.prefs_asked or []):
         groups = [g for g in PREF_GROUPS.get(s.need, []) if group_matters(g, items, lang)][:2]
         if groups:
             return Reply([prefs_question(groups, lang)], {
@@ -145,11 +171,17 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
                 "last_search": {"pending": groups}, "shown": []})
 
     page = items[:PAGE]
-    total = meta.get("total", len(items))
-    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=total > len(page))], {
+    has_more = len(items) > len(page) or _has_more(meta, len(page))
+    total = meta.get("total") if isinstance(meta.get("total"), int) else None
+    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=has_more, intro=unmatched)], {
         "awaiting": "results", "shown": [i["service_id"] for i in page], "selected": None,
         "last_search": {"params": params, "place": place, "total": total},
     })
+
+
+def _or(options: list, lang: str) -> str:
+    word = " o " if lang == "es" else " or "
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + word + options[-1]
 
 
 def more(s: State, client: DirectoryClient) -> Reply:
@@ -164,10 +196,10 @@ def more(s: State, client: DirectoryClient) -> Reply:
         return Reply([t("unreachable", s.lang)])
     except DirectoryUnavailable as exc:
         return _unreachable(s, exc)
-    items = body.get("items") or []
+    items = [i for i in (body.get("items") or []) if isinstance(i, dict) and i.get("service_id")]
     if not items:
         return Reply([t("no_more", s.lang, r=round(ls["params"]["radius_km"] * 0.621371))])
-    has_more = (ls.get("total") or 0) > offset + len(items)
+    has_more = _has_more(body.get("_meta") or {}, offset + len(items))
     return Reply([results_message(items, s.need, ls.get("place", ""), s.lang, offset + 1, header=False,
                                   has_more=has_more)],
                  {"shown": list(s.shown) + [i["service_id"] for i in items], "awaiting": "results"})
@@ -223,6 +255,13 @@ def yes_no(s: State, client: DirectoryClient, yes: bool, client_ref: str) -> Rep
             return Reply([t("referral_failed", lang, phone=ls.get("selected_phone") or "211")])
         return Reply([t("referral_done", lang, name=ls.get("selected_name") or "", code=ref.get("code") or ref.get("id", ""))],
                      {"awaiting": None})
+    if awaiting == "location" and (s.last_search or {}).get("suggested"):
+        if not yes:
+            return ask_location(s)
+        place = s.last_search["suggested"][0]
+        s2 = State(**{**s.__dict__, "location": place, "last_search": None})
+        reply = search(s2, client)
+        return Reply(reply.texts, {"location": place, **reply.slots})
     if awaiting == "prefs":
         changes: dict[str, Any] = {}
         pending = (s.last_search or {}).get("pending") or []

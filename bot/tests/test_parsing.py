@@ -115,3 +115,31 @@ def test_need_from_keywords(text, need):
 ])
 def test_van_is_a_ride_but_spanish_van_is_not(text, need):
     assert parsing.need_from_keywords(text) == need
+
+
+@pytest.mark.parametrize("text,place", [
+    # A bare city (or a misspelt one) in a request goes to the directory, which knows its area.
+    ("aa mtg overland park", "Overland Park"), ("meeting in irvine", "Irvine, CA"),
+    ("necesito una junta de AA en santa ana", "Santa Ana, CA"), ("costa mesa aa", "Costa Mesa, CA"),
+    ("hungtington beach meeting", "Hungtington Beach"), ("im in irvin where can i find a meeting", "Irvin"),
+    ("womens aa in fullerton", "Fullerton"), ("santa anna ca meeting", "Santa Anna, CA"),
+    ("kansas city ks aa meetings", "Kansas City, KS"), ("kc mo meeting now", "Kansas City, MO"),
+    ("olathe ks meeting today", "Olathe, KS"), ("need a meeting in hb", "Huntington Beach, CA"),
+    # ...but not the words of the request itself
+    ("any aa meetings tonight", None), ("i need a meeting for my husband", None), ("necesito una junta", None),
+    ("i have 30 days sober need a meeting", None), ("need a meeting badly", None), ("hola necesito una reunion", None),
+    ("overland park", None),  # no request in it: bare_place handles it when the bot asked where
+])
+def test_bare_cities_in_requests(text, place):
+    assert parsing.parse_location(text) == place
+
+
+@pytest.mark.parametrize("text,attrs", [
+    ("AA meeting", ["aa"]), ("NA mtg", ["na"]), ("junta de AA", ["aa"]), ("al-anon meeting", ["al_anon"]),
+    ("alcoholicos anonimos", ["aa"]), ("narcoticos anonimos", ["na"]), ("alcohólicos anónimos", ["aa"]),
+    ("cocaine anonymous meeting", ["ca"]), ("womens meeting near 92701", ["women"]),
+    ("meeting near santa ana ca", []),  # a state, not Cocaine Anonymous
+])
+def test_fellowships(text, attrs):
+    assert parsing.parse_attributes(text, "support_group") == attrs
+    assert all(a in parsing.FELLOWSHIPS or a == "women" for a in attrs)
