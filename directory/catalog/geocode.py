@@ -147,7 +147,7 @@ def parse_area(value: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-AREA_TTL_SECONDS = 600.0
+AREA_TTL_SECONDS = 3600.0
 EMPTY_AREA_TTL_SECONDS = 30.0  # an empty directory may be filled in a minute: ask again soon
 AREA_MIN_SHARE = 0.01  # a state holding fewer of the directory's addresses than this is not its area
 _area_cache: dict[str, tuple[float, tuple[str, ...]]] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from directory.catalog import cards
 from directory.catalog import schedules as sched
@@ -89,7 +90,7 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
     wanted = query.offset + query.limit + 1
     if by_start:
         wanted = max(wanted, TIME_POOL)
-    fetch = min(MAX_CANDIDATES, wanted * 2)
+    fetch = min(MAX_CANDIDATES, wanted * 3)  # a Meeting Guide feed lists a weekday group several times
     while True:
         result = search(conn, replace(query, offset=0, limit=fetch), now, listing_ids=False)
         by_entry = cards.load(conn, result.hits)
@@ -105,14 +106,22 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
     return groups, complete and result.total is not None, result.searched_radius_km
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)  # names and addresses recur on every search of an area
 def _squeeze(text: str | None) -> str:
-    return re.sub(r"[^a-z0-9]+", "", (text or "").lower())
+    return _NOT_ALNUM.sub("", (text or "").lower())
+
+
+@lru_cache(maxsize=4096)
+def _starts(slot_texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({s.split("|")[1] for s in slot_texts}))
 
 
 def _key(hit, card: dict) -> tuple:
-    starts = tuple(sorted({s.split("|")[1] for s in card["slots"]}))
     place = _squeeze(card.get("address")) or (round(hit.latitude, 4), round(hit.longitude, 4))
-    return card.get("category"), _squeeze(card.get("name")), place, starts
+    return card.get("category"), _squeeze(card.get("name")), place, _starts(tuple(card["slots"]))
 
 
 def _collapse(hits, by_entry: dict) -> list[Group]:
