@@ -183,3 +183,16 @@ def test_nothing_tonight_is_said_with_the_next_ones(api, clock):
     assert body["_meta"]["when_unmatched"] is True
     starts = _starts(body["items"])
     assert starts and starts == sorted(starts) and starts[0] >= dt.datetime(2026, 11, 27, tzinfo=LA)
+
+
+def test_the_search_page_shows_a_groups_days_and_filters_by_fellowship(signed_in):
+    # The demo directory (the `app` fixture): its meetings name their fellowship.
+    page = signed_in("case_manager").get("/search?near=santa+ana&category=support_group&fellowship=na")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Noches de Esperanza NA (Spanish)" in html and "Meets Daily 8:00 pm" in html
+    assert "Big Book (AA)" not in html
+    assert '<option value="na" selected>NA</option>' in html
+    html = signed_in("case_manager").get("/search?near=92701&fellowship=CA&radius_km=8").get_data(as_text=True)
+    assert "No meeting listed as that fellowship within this distance" in html
+    assert "Unknown fellowship" in signed_in("case_manager").get("/search?near=92701&fellowship=xx").get_data(as_text=True)
