@@ -149,15 +149,17 @@ def parse_area(value: str | None) -> tuple[str, ...]:
 
 AREA_TTL_SECONDS = 3600.0
 EMPTY_AREA_TTL_SECONDS = 30.0  # an empty directory may be filled in a minute: ask again soon
-AREA_MIN_SHARE = 0.01  # a state holding fewer of the directory's addresses than this is not its area
+AREA_MIN_PLACES = 20  # places in a half-degree cell that make it part of the service area (fewer in a small directory)
 _area_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
 
 def data_area(bind=None) -> tuple[str, ...]:
-    """The directory's own states, read once every AREA_TTL_SECONDS per database (two grouped scans):
-    the states of its addresses and those of the ZIP codes in the half-degree cells of its places,
-    each holding at least AREA_MIN_SHARE of them (a Kansas City directory's addresses may all be in
-    Missouri; Overland Park, Kansas, is in the same cell)."""
+    """The directory's own states: those of the ZIP codes in the half-degree cells (about 50 km)
+    where its places cluster, read once every AREA_TTL_SECONDS per database (one grouped scan).
+    A cell counts with AREA_MIN_PLACES places (or a tenth of a small directory's): a 211 export's
+    few national offices in other states do not make their cities bare names, while the states
+    around a metro do (a Kansas City feed's addresses are all in Missouri; Overland Park, Kansas,
+    shares their cell)."""
     from directory import db
     from directory.sql import fetch_rows
     try:
@@ -170,24 +172,18 @@ def data_area(bind=None) -> tuple[str, ...]:
         return cached[1]
     try:
         with engine.connect() as conn:
-            states = fetch_rows(conn, "SELECT state_province, COUNT(*) FROM address GROUP BY state_province", {})
             cells = fetch_rows(conn, "SELECT CAST(latitude * 2 AS INTEGER), CAST(longitude * 2 AS INTEGER), COUNT(*) "
                                      "FROM location WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
                                      "GROUP BY 1, 2", {})
     except Exception:  # no schema yet, or the file is busy with an import: no area this time
-        states, cells = [], []
+        cells = []
+    enough = min(AREA_MIN_PLACES, max(2, 0.1 * sum(n for *_cell, n in cells)))
     counts: dict[str, int] = {}
-    total = sum(n for _s, n in states)
-    for state, n in states:
-        code = parse_area(state or "")
-        if len(code) == 1 and n >= AREA_MIN_SHARE * total:
-            counts[code[0]] = counts.get(code[0], 0) + n
-    placed = sum(n for *_cell, n in cells)
     by_cell = _zip_states_by_cell()
     for lat2, lon2, n in cells:
-        if n >= AREA_MIN_SHARE * placed:
+        if n >= enough:
             for code in by_cell.get((lat2, lon2), ()):
-                counts[code] = counts.get(code, 0) + 1
+                counts[code] = counts.get(code, 0) + n
     area = tuple(sorted(counts, key=lambda c: -counts[c]))
     _area_cache[key] = (time.monotonic(), area)
     return area
