@@ -20,8 +20,8 @@ TEXT = {
         "unknown_place": "I couldn't find '{place}'. Try a ZIP code.",
         "did_you_mean": "I couldn't find '{place}'. Did you mean {options}? Reply YES, or send the city or a ZIP code.",
         "when_unmatched": "Nothing starts {when} near {place}; the next ones:",
-        "fellowship_unmatched": "No meetings listed as {fellowship} near {place}. These nearby meetings don't say which fellowship:",
-        "both_unmatched": "No meetings listed as {fellowship} near {place}, and none starts {when}. The next nearby ones (fellowship not listed):",
+        "fellowship_unmatched": "No meetings listed as {fellowship} near {place}. Nearest meetings (fellowship not listed):",
+        "both_unmatched": "No {fellowship} meetings listed near {place}, none {when}. Next (fellowship not listed):",
         "when_tonight": "tonight", "when_now": "in the next few hours", "when_today": "later today",
         "meets_next": "{meets}, next {day}",
         "unreachable": "Sorry, I can't reach the directory right now. Please try again in a few minutes, or call 211 (24/7). In a crisis call 911 or call/text 988.",
@@ -69,8 +69,8 @@ TEXT = {
         "unknown_place": "No encontre '{place}'. Prueba con un codigo postal.",
         "did_you_mean": "No encontre '{place}'. ¿Quisiste decir {options}? Responde SI, o manda la ciudad o el codigo postal.",
         "when_unmatched": "No empieza ninguna {when} cerca de {place}; las proximas:",
-        "fellowship_unmatched": "No hay reuniones de {fellowship} cerca de {place}. Estas reuniones cercanas no dicen de que grupo son:",
-        "both_unmatched": "No hay reuniones de {fellowship} cerca de {place}, y ninguna empieza {when}. Las proximas cercanas (sin grupo indicado):",
+        "fellowship_unmatched": "No hay reuniones de {fellowship} cerca de {place}. Las mas cercanas (sin grupo indicado):",
+        "both_unmatched": "Sin reuniones de {fellowship} cerca de {place}, ni {when}. Proximas (sin grupo indicado):",
         "when_tonight": "esta noche", "when_now": "en las proximas horas", "when_today": "hoy",
         "meets_next": "{meets}, prox. {day}",
         "unreachable": "Perdon, no puedo conectar con el directorio ahora. Intenta en unos minutos o llama al 211 (24/7). En crisis llama al 911 o llama/texto al 988.",
@@ -189,6 +189,7 @@ def meeting_label(item: dict, lang: str) -> Optional[str]:
 
 _DAY_RE = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Daily)\b")
 _DAYS_ES["Daily"] = "diario"
+DAY_ORDER = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def meets_text(item: dict, lang: str) -> Optional[str]:
@@ -197,12 +198,16 @@ def meets_text(item: dict, lang: str) -> Optional[str]:
     occurrences = item.get("occurrences")
     if not isinstance(meets, str) or not meets or not isinstance(occurrences, list) or len(occurrences) < 2:
         return None
+    label = meeting_label(item, lang)
+    if ";" in meets:  # several start times: the days alone, and the next one in full
+        days = [d for d in DAY_ORDER if any(isinstance(o, dict) and o.get("day") == d for o in occurrences)]
+        meets = ", ".join(days) if days else meets.split(" ")[0]
+        when = label
+    else:
+        when = label.split(" ")[0] if label else None
     if lang == "es":
         meets = _DAY_RE.sub(lambda m: _DAYS_ES[m.group(1)], meets)
-    label = meeting_label(item, lang)
-    if not label:
-        return meets
-    return t("meets_next", lang, meets=meets, day=label.split(" ")[0])
+    return t("meets_next", lang, meets=meets, day=when) if when else meets
 
 
 def unmatched_header(fellowship_unmatched: bool, when_unmatched: bool, fellowships: list, when: Optional[str],
@@ -224,8 +229,9 @@ def _hours_end(hours: str) -> Optional[str]:
     return parts[-1] if len(parts) == 2 else None
 
 
-def fact(item: dict, need: Optional[str], lang: str) -> str:
-    """The one thing that matters most about a listing for this need, short."""
+def fact(item: dict, need: Optional[str], lang: str, days: bool = True) -> str:
+    """The one thing that matters most about a listing for this need, short. `days`: a weekly
+    group's days ('Mon, Wed, Fri 12:00 pm, next today') where it has them."""
     cap = item.get("capacity") or None
     label = meeting_label(item, lang)
     hours = item.get("hours_today")
@@ -242,7 +248,7 @@ def fact(item: dict, need: Optional[str], lang: str) -> str:
     elif hours and item.get("open_now") is False and _hours_end(hours):
         hours_text = t("opens", lang, start=re.split(r"\s*[–-]\s*", hours)[0])
     if need == "support_group":
-        order = [meets_text(item, lang), t("next_meeting", lang, label=label) if label else None, hours_text,
+        order = [meets_text(item, lang) if days else None, t("next_meeting", lang, label=label) if label else None, hours_text,
                  capacity_text]
     elif need in ("sober_living", "housing"):
         order = [capacity_text, hours_text, t("next_meeting", lang, label=label) if label else None]
@@ -261,11 +267,12 @@ def _short(name: str, limit: int = 34) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "."
 
 
-def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1) -> list[str]:
+def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1,
+                 name_limit: int = 34, days: bool = True) -> list[str]:
     lines = []
     for i, item in enumerate(items, start=start):
-        f = fact(item, need, lang)
-        line = f"{i}. {_short(item.get('name', ''))} - {miles(item.get('distance_km'))} {t('mi', lang)}"
+        f = fact(item, need, lang, days)
+        line = f"{i}. {_short(item.get('name', ''), name_limit)} - {miles(item.get('distance_km'))} {t('mi', lang)}"
         lines.append(f"{line}, {f}" if f else line)
     return lines
 
@@ -283,14 +290,16 @@ def results_message(items: list[dict], need: Optional[str], place: str, lang: st
             parts.append(t("widened_header", lang, r1=miles(widened[0]), r2=miles(widened[1])))
         else:
             parts.append(t("results_header", lang, need=NEED_LABEL.get(lang, NEED_LABEL["en"]).get(need, ""), place=place))
-    parts += result_lines(items, need, lang, start)
     last = start + len(items) - 1
     footer = (t("results_footer_one", lang, first=start) if last == start
               else t("results_footer", lang, first=start, last=last))
     if not has_more:
         footer = footer.split(",")[0].rstrip(".") + "."
-    parts.append(footer)
-    return "\n".join(parts)
+    for name_limit, days in ((34, True), (26, True), (20, True), (20, False)):  # shorter before a third segment
+        text = "\n".join(parts + result_lines(items, need, lang, start, name_limit, days) + [footer])
+        if len(text) <= 320:
+            break
+    return text
 
 
 def filters_text(attributes: Iterable[str], when: Optional[str], language: Optional[str], lang: str) -> str:

@@ -116,8 +116,8 @@ def test_no_meetings_of_that_fellowship_says_so_and_lists_the_nearest():
     body = {"items": [_meeting(1)], "_meta": {"total": 1, "has_more": False, "fellowship_unmatched": True,
                                               "origin": {"label": "Irvine, CA"}}}
     reply = flow.search(flow.State(need="support_group", location="irvine", attributes=["na"]), StubDirectory(body))
-    assert reply.texts[0].startswith("No meetings listed as NA near Irvine, CA. These nearby meetings don't say "
-                                     "which fellowship:\n1. Meeting 1")
+    assert reply.texts[0].startswith("No meetings listed as NA near Irvine, CA. Nearest meetings (fellowship not "
+                                     "listed):\n1. Meeting 1")
     assert reply.slots["shown"] == ["mg-oc:m1"]
 
 

@@ -143,3 +143,18 @@ def test_bare_cities_in_requests(text, place):
 def test_fellowships(text, attrs):
     assert parsing.parse_attributes(text, "support_group") == attrs
     assert all(a in parsing.FELLOWSHIPS or a == "women" for a in attrs)
+
+
+def test_weekly_groups_and_honest_headers_fit_one_long_sms():
+    group = {"name": "A Very Long Meeting Group Name That Goes On", "distance_km": 12.3, "category": "support_group",
+             "meets": "Mon-Fri 7:00 am; Sat 9:00 am",
+             "occurrences": [{"day": d} for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat")],
+             "next_meeting": {"label": "Tomorrow 7:00 am"}}
+    for lang in ("en", "es"):
+        intro = messages.unmatched_header(True, True, ["Al-Anon"], "tonight", "Huntington Beach, CA 92648", lang)
+        text = messages.results_message([group] * 3, "support_group", "Huntington Beach, CA 92648", lang, intro=intro)
+        assert len(text) <= 320 and text.startswith(intro), text
+    assert messages.result_lines([group], "support_group", "en")[0].endswith(
+        "Mon, Tue, Wed, Thu, Fri, Sat, next tomorrow 7:00 am")  # several start times: the days, the next in full
+    one_time = {**group, "meets": "Mon, Wed, Fri 12:00 pm"}
+    assert messages.result_lines([one_time], "support_group", "es")[0].endswith("lun, mie, vie 12:00 pm, prox. manana")
