@@ -106,41 +106,63 @@ husband wife son daughter mom dad mother father brother sister friend friends ki
 boyfriend girlfriend family partner myself someone somebody dog pet car days day months years weeks sober clean
 newcomer new first bring take drive walk attend join like love feel really good bad sorry hola buenas gracias
 esposo esposa hijo hija mama papa hermano hermana amigo amiga familia nuevo primera dias meses
+shot shots line lines pill pills program programs place places spot center centre clinic office info number phone
+address cost money appointment intake list options stuff thing things work job school court probation parole dui
+meds medication doctor anything something other another more less after before mas otro otros otra otras
+espanol ingles linea recuperacion downtown uptown candlelight speaker speakers meet meets early young people people's
+somewhere anywhere everywhere ahorita nar casa casas sobria sobrio cuarto personas gente vivir algo como transicion
+conoces conoce conozco sabes sabe dime
 """.split())
 _WORD_RE = re.compile(r"[a-z][a-z'.-]*")
-_PREPOSITIONS = {"in", "near", "around", "by", "at", "en", "cerca", "por"}
+_PREPOSITIONS = {"in", "near", "around", "en"}  # also "cerca de", "close to"
+# Words that name a meeting: a bare run beside one, at the start or the end of a message, is taken
+# for a place ('aa mtg santa ana', 'costa mesa aa', 'need a meeting lees summit').
+_MEETING_WORDS = {"meeting", "meetings", "mtg", "mtgs", "meetin", "aa", "na", "alanon", "al-anon", "anon", "alateen",
+                  "junta", "juntas", "reunion", "reuniones", "group", "groups", "anonimos", "anonymous"}
 
 
 def _place_run(raw: str) -> Optional[list[str]]:
-    """The words of a request naming a need that are left when the need, preference and filler words
-    are taken out, when they form one run of at most four words ('costa mesa' in 'costa mesa aa').
-    With two runs, the one after 'in', 'near', 'en'... ('womens aa in fullerton')."""
+    """A place name in a request, from the words left when the need, preference and filler words are
+    taken out: the run of at most four words right after 'in', 'near', 'en', 'cerca de' ('meeting
+    in irvine'), or, in a meeting request, the run at the start or the end of it beside a meeting
+    word ('aa mtg santa ana', 'costa mesa aa'). Anything else is not guessed at."""
     norm = normalize(raw)
-    if not need_keywords(norm) or len(norm) > 120:
+    if len(norm) > 120:
         return None
-    tokens = norm.replace(",", " , ").replace("?", " ? ").replace("!", " ! ").split()
-    runs, current, after_prep, run_after_prep = [], [], False, []
-    for tok in tokens:
-        word = tok.strip(".'")
-        if _WORD_RE.fullmatch(word) and word not in _NOT_PLACE and not _ATTR_WORD_RE.fullmatch(word):
-            if not current:
-                run_after_prep.append(after_prep)
-            current.append(word)
+    needs = need_keywords(norm)
+    if not needs:
+        return None
+    tokens = [tok.strip(".'") for tok in re.sub(r"([,?!;:])", r" \1 ", norm).split()]
+
+    def placeish(word: str) -> bool:
+        return bool(_WORD_RE.fullmatch(word)) and word not in _NOT_PLACE and not _ATTR_WORD_RE.fullmatch(word)
+
+    runs = []  # (first index, last index + 1)
+    i = 0
+    while i < len(tokens):
+        if placeish(tokens[i]):
+            j = i
+            while j < len(tokens) and placeish(tokens[j]):
+                j += 1
+            runs.append((i, j))
+            i = j
         else:
-            if current:
-                runs.append(current)
-                current = []
-            after_prep = word in _PREPOSITIONS
-    if current:
-        runs.append(current)
-    prepped = [r for r, prep in zip(runs, run_after_prep) if prep]
-    if len(runs) > 1:
-        runs = prepped
-    if len(runs) != 1 or len(runs[0]) > 4 or len("".join(runs[0])) < 3:
+            i += 1
+    found = []
+    for a, b in runs:
+        before = tokens[a - 1] if a else ""
+        before2 = tokens[a - 2] if a > 1 else ""
+        after = tokens[b] if b < len(tokens) else ""
+        prepped = before in _PREPOSITIONS or (before, before2) in (("de", "cerca"), ("to", "close"))
+        beside_meeting = "support_group" in needs and (
+            (a == 0 and after in _MEETING_WORDS) or (b == len(tokens) and before in _MEETING_WORDS))
+        if prepped or beside_meeting:
+            found.append(tokens[a:b])
+    if len(found) != 1 or len(found[0]) > 4 or len("".join(found[0])) < 3:
         return None
-    if not prepped and len(runs[0]) == 1 and runs[0][0].endswith(("ly", "ous", "ful", "ness", "less")):
+    if len(found[0]) == 1 and found[0][0].endswith(("ly", "ous", "ful", "ness", "less", "ed", "ing")):
         return None  # 'need a meeting badly': a word about the request, not a town
-    return runs[0]
+    return found[0]
 
 
 def bare_place(text: str) -> Optional[str]:
