@@ -172,7 +172,9 @@ def data_area(bind=None) -> tuple[str, ...]:
         return cached[1]
     try:
         with engine.connect() as conn:
-            cells = fetch_rows(conn, "SELECT CAST(latitude * 2 AS INTEGER), CAST(longitude * 2 AS INTEGER), COUNT(*) "
+            # Half degrees truncated toward zero, like Python's int(): SQLite's CAST does that, PostgreSQL's rounds.
+            cell = "CAST({} * 2 AS INTEGER)" if conn.dialect.name == "sqlite" else "CAST(TRUNC({} * 2) AS INTEGER)"
+            cells = fetch_rows(conn, f"SELECT {cell.format('latitude')}, {cell.format('longitude')}, COUNT(*) "
                                      "FROM location WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
                                      "GROUP BY 1, 2", {})
     except Exception:  # no schema yet, or the file is busy with an import: no area this time
