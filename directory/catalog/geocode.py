@@ -1,11 +1,12 @@
 """Turning what people type ("92701", "Santa Ana, CA", an address) into a point.
 
 Offline by default: ZIP codes and "City, ST" come from the `zipcodes` package, indexed once per
-process. Inside the service area (SERVICE_AREA, state codes; by default the states of the
-directory's own addresses) a bare city, neighbourhood or county name is enough ("santa ana",
-"miami", "orange county"), and a misspelt city name is corrected when one spelling is clearly
-meant ("Maimi", "Santa Anna, CA"); otherwise the error suggests the nearest spellings. Street addresses go to an online geocoder through geopy (Nominatim, or a self-hosted
-one) only when GEOCODER=nominatim is configured; without one, an address that carries a ZIP
+process. Inside the service area (SERVICE_AREA, state codes; by default the states where the
+directory's places cluster, `data_area`) a bare city, neighbourhood or county name is enough
+("santa ana", "miami", "orange county"), and a misspelt city name is corrected when one spelling
+is clearly meant ("Maimi", "Santa Anna, CA"); otherwise the error suggests the nearest spellings.
+Street addresses go to an online geocoder through geopy (Nominatim, or a self-hosted one) only
+when GEOCODER=nominatim is configured; without one, an address that carries a ZIP
 code falls back to that ZIP's centroid and says so (precision "zip").
 """
 from __future__ import annotations
@@ -207,8 +208,8 @@ def _zip_states_by_cell() -> dict[tuple[int, int], set[str]]:
 
 
 @lru_cache(maxsize=64)
-def _names_in(states: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
-    """Squeezed city, neighbourhood and county names of these states -> their (kind, state) keys."""
+def _names_in(states: tuple[str, ...]) -> dict[str, list[tuple[str, str, str]]]:
+    """Squeezed city, neighbourhood and county names of these states -> their (kind, state, name) keys."""
     index = ZIPS.load()
     wanted = set(states)
     out: dict[str, list[tuple[str, str]]] = {}
@@ -440,14 +441,15 @@ class Geocoder:
             place = self._city_state(text)
             if place:
                 return place
-            states = self.area_states() if area is None else tuple(area)
-            place = in_area(text, states)
-            if place:
-                return place
-            place, hints = self._near_spelling(text)
-            if place:
-                return place
-            if not hints and not self._split_state(text):
+            if self._split_state(text):  # a state is named: its own cities, whatever the area
+                place, hints = self._near_spelling(text)
+                if place:
+                    return place
+            else:
+                states = self.area_states() if area is None else tuple(area)
+                place = in_area(text, states)
+                if place:
+                    return place
                 hints = suggestions(text, states)
         if self.online is not None:
             try:
