@@ -197,3 +197,9 @@ def test_the_search_page_shows_a_groups_days_and_filters_by_fellowship(signed_in
     html = signed_in("case_manager").get("/search?near=92701&fellowship=CA&radius_km=8").get_data(as_text=True)
     assert "No meeting listed as that fellowship within this distance" in html
     assert "Unknown fellowship" in signed_in("case_manager").get("/search?near=92701&fellowship=xx").get_data(as_text=True)
+
+
+def test_nothing_at_all_raises_no_fallback_flag(api):
+    body = get(api, "lat=38.5&lon=-116.5&radius_km=5&category=support_group&fellowship=AA&when=tonight")  # Nevada
+    assert body["items"] == [] and body["_meta"]["total"] == 0
+    assert body["_meta"]["when_unmatched"] is False and body["_meta"]["fellowship_unmatched"] is False

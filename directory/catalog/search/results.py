@@ -70,10 +70,12 @@ def find(conn, query: SearchQuery, now: dt.datetime, base_url: str = "") -> Answ
         variants.append((unknown, False, True))
         if query.when and not query.open_now:
             variants.append((replace(unknown, when=None), True, True))
-    for i, (variant, when_unmatched, fellowship_unmatched) in enumerate(variants):
+    for variant, when_unmatched, fellowship_unmatched in variants:
         groups, complete, radius = _groups(conn, variant, now, by_start=bool(query.when) and not query.open_now)
-        if groups or i == len(variants) - 1:
+        if groups:
             break
+    else:  # nothing at all: say so plainly, no fallback flag
+        variant, when_unmatched, fellowship_unmatched = query, False, False
     if query.when and not query.open_now and (variant.category == MEETING_CATEGORY):
         groups.sort(key=lambda g: (_start(g, variant.when, now), g.distance_km))
     end = query.offset + query.limit
