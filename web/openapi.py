@@ -133,7 +133,8 @@ def openapi_document(base_url: str) -> dict:
                                                             "'Mon, Wed, Fri 12:00 pm'"},
                                    "occurrences": {
                                        "type": "array", "description": "One result per weekly group: each listing "
-                                       "(same name, place and start time) with its weekday and start",
+                                       "of the group (same name, same place) with its weekday and start; the item's "
+                                       "own service_id is the one that meets next",
                                        "items": {"type": "object", "properties": {
                                            "service_id": {"type": "string"}, "day": {"type": "string"},
                                            "time": {"type": "string"}}}}}},

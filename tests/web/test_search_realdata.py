@@ -121,32 +121,42 @@ def test_fellowship_not_recorded_nearby_is_said_and_the_nearest_meetings_listed(
     assert get(api, "near=92701&fellowship=klingon", 400)["error"]["code"] == "unknown_fellowship"
 
 
-def test_a_weekly_group_is_one_result_with_its_days(api):
+def test_a_weekly_group_is_one_result_with_its_days(api, clock):
     from sqlalchemy import text
     with db.engine().connect() as conn:
         lat, lon = conn.execute(text(
             "SELECT l.latitude, l.longitude FROM service_at_location sal JOIN location l ON l.id = sal.location_id "
             "WHERE sal.service_id = 'mg-oc:ampliacion-de-vida-3'")).one()
     body = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=10")
-    names = [(i["name"], i["address"], i["meets"]) for i in body["items"]]
-    assert len(names) == len(set(names))  # fourteen listings, no result twice
-    eleven = next(i for i in body["items"] if i["meets"] == "Mon-Sat 11:00 am" and i["name"] == "Ampliacion De Vida")
-    assert len(eleven["occurrences"]) == 6 and eleven["occurrences"][0]["day"] == "Mon"
-    assert eleven["service_id"] in {o["service_id"] for o in eleven["occurrences"]}
-    assert len({o["service_id"] for o in eleven["occurrences"]}) == 6
-    assert body["_meta"]["total"] == len(body["items"]) < 14
+    # Fifteen listings: the group at 612 E 4th St (Mon-Sat 11 am, Fri and Sat midnight), its Sunday
+    # study, and the group at 1111 E 4th St (Mon-Sat noon): three results.
+    assert [(i["name"], i["address"].split(",")[0]) for i in body["items"]] == [
+        ("Ampliacion De Vida", "612 E 4th St"), ("Ampliacion De Vida (Estudio)", "612 E 4th St"),
+        ("Ampliacion De Vida", "1111 E 4th St")]
+    assert body["_meta"]["total"] == 3
+    noon = body["items"][2]
+    assert noon["meets"] == "Mon-Sat 12:00 pm"
+    assert [o["day"] for o in noon["occurrences"]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    assert len({o["service_id"] for o in noon["occurrences"]}) == 6 and noon["service_id"] in \
+        {o["service_id"] for o in noon["occurrences"]}
+    eleven = body["items"][0]
+    assert eleven["meets"] == "Mon-Sat 11:00 am; Fri, Sat 12:00 am" and len(eleven["occurrences"]) == 8
     # Paging counts results, not listings.
     first = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=1")
     second = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=1&offset=1")
     assert first["_meta"]["has_more"] and first["items"][0]["service_id"] != second["items"][0]["service_id"]
     assert [first["items"][0]["service_id"], second["items"][0]["service_id"]] == \
         [i["service_id"] for i in body["items"][:2]]
+    # The listing that meets next stands for the group: its detail and referral say that meeting.
+    clock(dt.datetime(2026, 11, 26, 12, 0, tzinfo=LA))  # Thursday noon: next is Friday's midnight meeting
+    eleven = get(api, f"lat={lat}&lon={lon}&radius_km=2&q=ampliacion&limit=1")["items"][0]
+    assert eleven["service_id"] == "mg-oc:ampliacion-de-vida-11" and eleven["next_meeting"]["label"] == "Tomorrow 12:00 am"
 
 
 def test_a_dense_page_is_still_full_after_collapsing(api):
     body = get(api, "near=92701&category=support_group&limit=20")
     assert len(body["items"]) == 20 and body["_meta"]["has_more"]
-    keys = [(i["name"].lower(), i["address"], i["meets"]) for i in body["items"]]
+    keys = [(i["name"].lower(), i["address"]) for i in body["items"]]
     assert len(set(keys)) == 20
     assert any(len(i["occurrences"]) > 1 for i in body["items"])
 

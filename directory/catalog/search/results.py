@@ -1,9 +1,12 @@
 """What a search answers, shared by the API, the web page and (through the API) the bot.
 
 - One result per weekly group: a group that meets Monday to Friday at the same place and hour
-  is five listings in a Meeting Guide feed. Listings with the same name, place and start times
-  are one result with its days ("Mon-Fri 12:00 pm") and every occurrence's listing id; a page
-  still holds `limit` results (more candidates are read when groups swallow them).
+  is five listings in a Meeting Guide feed (and more when it also meets at other hours). Listings
+  with the same name at the same place are one result with its days and times ("Mon-Fri 12:00 pm";
+  "Daily 7:00 pm; Sat 10:00 am") and every occurrence's listing id; its own id is the listing
+  that meets next (in the window asked for, if any), so the detail and the referral describe the
+  meeting the result line points to. A page still holds `limit` results (more candidates are read
+  when groups swallow them).
 - Meetings asked for "now", "today" or "tonight" come soonest first (among the nearest
   TIME_POOL that fit), not nearest first.
 - Honest fallbacks, flagged so that nobody reads them as matches: when no meeting starts in the
@@ -80,7 +83,7 @@ def find(conn, query: SearchQuery, now: dt.datetime, base_url: str = "") -> Answ
         groups.sort(key=lambda g: (_start(g, variant.when, now), g.distance_km))
     end = query.offset + query.limit
     page = groups[query.offset:end]
-    items = [_item(g, now, base_url) for g in page]
+    items = [_item(g, now, base_url, variant.when) for g in page]
     return Answer(items, len(groups) > end, len(groups) if complete else None, radius, variant,
                   when_unmatched, fellowship_unmatched)
 
@@ -116,14 +119,9 @@ def _squeeze(text: str | None) -> str:
     return _NOT_ALNUM.sub("", (text or "").lower())
 
 
-@lru_cache(maxsize=4096)
-def _starts(slot_texts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted({s.split("|")[1] for s in slot_texts}))
-
-
 def _key(hit, card: dict) -> tuple:
     place = _squeeze(card.get("address")) or (round(hit.latitude, 4), round(hit.longitude, 4))
-    return card.get("category"), _squeeze(card.get("name")), place, _starts(tuple(card["slots"]))
+    return card.get("category"), _squeeze(card.get("name")), place
 
 
 def _collapse(hits, by_entry: dict) -> list[Group]:
@@ -137,16 +135,24 @@ def _collapse(hits, by_entry: dict) -> list[Group]:
     return list(groups.values())
 
 
-def _start(group: Group, when: str | None, now: dt.datetime) -> dt.datetime:
-    """When the group next meets: inside `when`'s window if it does, else its next start."""
-    slot_info = cards.slot_info(group.merged_card())
+def _start_of(card: dict, when: str | None, now: dt.datetime) -> dt.datetime:
+    """When a card's listing next meets: inside `when`'s window if it does, else its next start."""
+    slot_info = cards.slot_info(card)
     start = meeting_start(when, slot_info, now) if when else None
     if start is None:
         start = sched.next_start(slot_info[1], now, slot_info[0])
     return start or FAR_FUTURE
 
 
-def _item(group: Group, now: dt.datetime, base_url: str) -> dict:
+def _start(group: Group, when: str | None, now: dt.datetime) -> dt.datetime:
+    return _start_of(group.merged_card(), when, now)
+
+
+def _item(group: Group, now: dt.datetime, base_url: str, when: str | None = None) -> dict:
+    if len(group.cards) > 1:  # the listing that meets next stands for the group
+        first = min(range(len(group.cards)), key=lambda i: (_start_of(group.cards[i], when, now), i))
+        group.cards.insert(0, group.cards.pop(first))
+        group.hits.insert(0, group.hits.pop(first))
     card = group.merged_card()
     item = cards.item(card, group.hits[0], now, base_url)
     item["occurrences"] = occurrences(group)
