@@ -200,14 +200,28 @@ def meets_text(item: dict, lang: str) -> Optional[str]:
         return None
     label = meeting_label(item, lang)
     if ";" in meets:  # several start times: the days alone, and the next one in full
-        days = [d for d in DAY_ORDER if any(isinstance(o, dict) and o.get("day") == d for o in occurrences)]
-        meets = ", ".join(days) if days else meets.split(" ")[0]
+        days = [i for i, d in enumerate(DAY_ORDER) if any(isinstance(o, dict) and o.get("day") == d for o in occurrences)]
+        meets = _day_ranges(days) if days else meets.split(" ")[0]
         when = label
     else:
         when = label.split(" ")[0] if label else None
     if lang == "es":
         meets = _DAY_RE.sub(lambda m: _DAYS_ES[m.group(1)], meets)
     return t("meets_next", lang, meets=meets, day=when) if when else meets
+
+
+def _day_ranges(days: list[int]) -> str:
+    """[0, 1, 2, 3, 4] -> 'Mon-Fri'; [0, 2, 4] -> 'Mon, Wed, Fri'; all seven -> 'Daily'."""
+    if len(days) == 7:
+        return "Daily"
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(f"{DAY_ORDER[r[0]]}-{DAY_ORDER[r[-1]]}" if len(r) >= 3 else ", ".join(DAY_ORDER[d] for d in r)
+                     for r in runs)
 
 
 def unmatched_header(fellowship_unmatched: bool, when_unmatched: bool, fellowships: list, when: Optional[str],

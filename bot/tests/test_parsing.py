@@ -155,7 +155,9 @@ def test_weekly_groups_and_honest_headers_fit_one_long_sms():
         text = messages.results_message([group] * 3, "support_group", "Huntington Beach, CA 92648", lang, intro=intro)
         assert len(text) <= 320 and text.startswith(intro), text
     assert messages.result_lines([group], "support_group", "en")[0].endswith(
-        "Mon, Tue, Wed, Thu, Fri, Sat, next tomorrow 7:00 am")  # several start times: the days, the next in full
+        "Mon-Sat, next tomorrow 7:00 am")  # several start times: the days, the next in full
+    daily = {**group, "occurrences": [{"day": d} for d in ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")]}
+    assert messages.result_lines([daily], "support_group", "es")[0].endswith("diario, prox. manana 7:00 am")
     one_time = {**group, "meets": "Mon, Wed, Fri 12:00 pm"}
     assert messages.result_lines([one_time], "support_group", "es")[0].endswith("lun, mie, vie 12:00 pm, prox. manana")
 
