@@ -152,8 +152,9 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
         return _unreachable(s, exc)
 
     items = [i for i in (body.get("items") or []) if isinstance(i, dict) and i.get("service_id")]
-    meta = body.get("_meta") or {}
-    place = ((meta.get("origin") or {}).get("label")) or s.location
+    meta = body.get("_meta") if isinstance(body.get("_meta"), dict) else {}
+    origin = meta.get("origin") if isinstance(meta.get("origin"), dict) else {}
+    place = origin.get("label") or s.location
     has_filters = bool(s.attributes or s.when or s.language_pref or params["has_vacancy"])
     # Nothing fit; these are the next best, and the text says so ("Nothing starts tonight near ...").
     unmatched = unmatched_header(meta.get("fellowship_unmatched") is True, meta.get("when_unmatched") is True,
@@ -199,7 +200,7 @@ def more(s: State, client: DirectoryClient) -> Reply:
     items = [i for i in (body.get("items") or []) if isinstance(i, dict) and i.get("service_id")]
     if not items:
         return Reply([t("no_more", s.lang, r=round(ls["params"]["radius_km"] * 0.621371))])
-    has_more = _has_more(body.get("_meta") or {}, offset + len(items))
+    has_more = _has_more(body.get("_meta") if isinstance(body.get("_meta"), dict) else {}, offset + len(items))
     return Reply([results_message(items, s.need, ls.get("place", ""), s.lang, offset + 1, header=False,
                                   has_more=has_more)],
                  {"shown": list(s.shown) + [i["service_id"] for i in items], "awaiting": "results"})
