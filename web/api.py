@@ -26,6 +26,7 @@ from directory.catalog.models import Address, Location, Organization, Service, S
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
 from directory.catalog.search.nearby import search
+from directory.catalog.search.results import find
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -38,8 +39,8 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str):
-    return jsonify({"error": {"code": code, "message": message}}), status
+def error_response(status: int, code: str, message: str, **extra):
+    return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 
 @bp.errorhandler(ApiError)
@@ -54,7 +55,8 @@ def _invalid(exc: InvalidQuery):
 
 @bp.errorhandler(PlaceNotFound)
 def _unknown_place(exc: PlaceNotFound):
-    return error_response(422, "unknown_place", str(exc))
+    # suggestions: the nearest spellings of a city we know ("Santa Ana, CA"), maybe none.
+    return error_response(422, "unknown_place", str(exc), suggestions=exc.suggestions)
 
 
 @bp.errorhandler(HTTPException)
@@ -103,19 +105,24 @@ def search_endpoint():
     query = build_query(request.args, default_geocoder())
     now = _now()
     with db.engine().connect() as conn:  # read-only: a Connection, not a Session (see search())
-        result = search(conn, query, now, listing_ids=False)  # present reads them with the cards
-        items = views.search_items(conn, result, now, _base_url())
+        answer = find(conn, query, now, _base_url())  # one result per weekly group, honest fallbacks
+        items = answer.items
     if current_app.config["LOG_SEARCHES"] and query.offset == 0:
         with db.Session.begin() as s:
             log_search(s, query, "bot" if _is_service_call() else "api", len(items))
     meta = {
-        "limit": query.limit, "offset": query.offset, "returned": len(items), "has_more": result.has_more,
-        "next_offset": query.offset + query.limit if result.has_more else None, "total": result.total,
+        "limit": query.limit, "offset": query.offset, "returned": len(items), "has_more": answer.has_more,
+        "next_offset": query.offset + query.limit if answer.has_more else None, "total": answer.total,
         "radius_km": query.radius_km,
+        # Set when nothing fits and the items are the next best, never to be read as matches: no
+        # meeting starts in `when`'s window (the next ones, soonest first); no meeting of the
+        # fellowship asked for within the radius (meetings whose fellowship is not recorded).
+        "when_unmatched": answer.when_unmatched, "fellowship_unmatched": answer.fellowship_unmatched,
         "origin": {"lat": query.origin.lat, "lon": query.origin.lon,
                    "label": query.place.label if query.place else None,
                    "precision": query.place.precision if query.place else "point"},
         "filters": {"category": query.category, "attributes": list(query.attributes),
+                    "fellowship": list(query.fellowship),
                     "language": query.language, "when": query.when, "has_vacancy": query.has_vacancy, "q": query.q},
     }
     # orjson: the same JSON (sorted keys, like jsonify) in a fifth of the time; this is the hot path.

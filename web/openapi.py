@@ -24,17 +24,28 @@ def openapi_document(base_url: str) -> dict:
         "servers": [{"url": f"{base_url}/api/v1"}],
         "paths": {
             "/search": {"get": {
-                "summary": "Nearest fitting services, sorted by distance",
+                "summary": "Nearest fitting services, sorted by distance (meetings asked for now or tonight: soonest "
+                           "first); one result per weekly group of listings",
                 "parameters": [
-                    _q("near", "ZIP, 'City, ST' or an address (or use lat and lon).", {"type": "string", "maxLength": 200}),
+                    _q("near", "ZIP, 'City, ST', an address, or a bare city, neighbourhood or county in the "
+                               "service area (SERVICE_AREA) with typos corrected (or use lat and lon).",
+                       {"type": "string", "maxLength": 200}),
                     _q("lat", "Latitude of the origin.", {"type": "number", "minimum": -90, "maximum": 90}),
                     _q("lon", "Longitude of the origin.", {"type": "number", "minimum": -180, "maximum": 180}),
                     _q("radius_km", "Search radius in km.", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": MAX_RADIUS_KM}),
                     _q("category", "Need category.", {"type": "string", "enum": list(CATEGORIES)}),
                     _q("attributes", "Comma-separated attribute codes; all must match.", {"type": "string"}),
+                    _q("fellowship", "Meetings of this fellowship: AA, NA, Al-Anon, CA or SMART (any case; "
+                                     "comma-separated: any of them). Unknown names are a 400 `unknown_fellowship`. "
+                                     "When none is listed within the radius but meetings that do not record their "
+                                     "fellowship are, those are returned with `_meta.fellowship_unmatched` true.",
+                       {"type": "string"}),
                     _q("language", "Language code (e.g. es).", {"type": "string"}),
                     _q("open_now", "Only what is open now.", {"type": "boolean"}),
-                    _q("when", "now, today or tonight (open or starting before midnight).", {"type": "string", "enum": list(WHEN_VALUES)}),
+                    _q("when", "now, today or tonight. Meetings: starting soon (now: within 4 hours; tonight: "
+                               "from 5 pm to midnight; today: before midnight), soonest first; when none does, the "
+                               "next ones, soonest first, with `_meta.when_unmatched` true. Other places: open at "
+                               "some moment then.", {"type": "string", "enum": list(WHEN_VALUES)}),
                     _q("has_vacancy", "Only listings with a free bed.", {"type": "boolean"}),
                     _q("q", "Free text in names.", {"type": "string", "maxLength": 100}),
                     _q("limit", "Items per page.", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
@@ -92,7 +103,10 @@ def openapi_document(base_url: str) -> dict:
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                   "suggestions": {"type": "array", "items": {"type": "string"},
+                                                   "description": "unknown_place: the nearest spellings we know, "
+                                                                  "e.g. 'Santa Ana, CA'"}}}}},
                 "Page": {"type": "object", "required": ["total_items", "total_pages", "page_number", "size", "contents"],
                          "properties": {"total_items": {"type": "integer"}, "total_pages": {"type": "integer"},
                                         "page_number": {"type": "integer"}, "size": {"type": "integer"},
@@ -113,10 +127,22 @@ def openapi_document(base_url: str) -> dict:
                                    "capacity": {"type": "object", "nullable": True},
                                    "attributes": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
                                    "languages": {"type": "array", "items": {"type": "string"}},
-                                   "last_verified": {"type": "string", "nullable": True}, "url": {"type": "string"}}},
+                                   "last_verified": {"type": "string", "nullable": True}, "url": {"type": "string"},
+                                   "meets": {"type": "string", "nullable": True,
+                                             "description": "Meetings: the weekly days and start times, e.g. "
+                                                            "'Mon, Wed, Fri 12:00 pm'"},
+                                   "occurrences": {
+                                       "type": "array", "description": "One result per weekly group: each listing "
+                                       "of the group (same name, same place) with its weekday and start; the item's "
+                                       "own service_id is the one that meets next",
+                                       "items": {"type": "object", "properties": {
+                                           "service_id": {"type": "string"}, "day": {"type": "string"},
+                                           "time": {"type": "string"}}}}}},
                 "SearchResults": {"type": "object", "required": ["items", "_meta"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/SearchItem"}},
-                    "_meta": {"type": "object"}}},
+                    "_meta": {"type": "object", "properties": {
+                        "total": {"type": "integer", "nullable": True}, "has_more": {"type": "boolean"},
+                        "when_unmatched": {"type": "boolean"}, "fellowship_unmatched": {"type": "boolean"}}}}},
             },
         },
     }

@@ -14,9 +14,10 @@ TIMEOUT = (2.0, 6.0)  # connect, read: an SMS reply should not hang on a slow di
 class DirectoryError(Exception):
     """The API answered 4xx: code and message come from its error envelope."""
 
-    def __init__(self, code: str, message: str, status: int):
+    def __init__(self, code: str, message: str, status: int, suggestions: Optional[list] = None):
         super().__init__(f"{status} {code}")
         self.code, self.message, self.status = code, message, status
+        self.suggestions = suggestions or []  # unknown_place: the nearest spellings ("Santa Ana, CA")
 
 
 class DirectoryUnavailable(Exception):
@@ -49,7 +50,9 @@ class DirectoryClient:
         if resp.status_code >= 400:
             err = body.get("error") if isinstance(body, dict) else None
             err = err if isinstance(err, dict) else {}
-            raise DirectoryError(str(err.get("code") or "bad_request"), str(err.get("message") or ""), resp.status_code)
+            suggestions = err.get("suggestions") if isinstance(err.get("suggestions"), list) else []
+            raise DirectoryError(str(err.get("code") or "bad_request"), str(err.get("message") or ""), resp.status_code,
+                                 suggestions)
         if not isinstance(body, dict):  # every answer of /api/v1 is an object; anything else is unusable
             raise DirectoryUnavailable("not an object")
         return body

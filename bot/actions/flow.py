@@ -9,8 +9,9 @@ from typing import Any, Optional
 
 from . import crisis
 from .directory_api import DirectoryClient, DirectoryError, DirectoryUnavailable
-from .messages import PREF_QUESTIONS, detail_message, filters_text, listing, no_results_message, results_message, t
-from .parsing import MENU
+from .messages import (PREF_QUESTIONS, detail_message, filters_text, listing, no_results_message, results_message, t,
+                       unmatched_header)
+from .parsing import FELLOWSHIPS, MENU
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,19 @@ def prefs_question(groups: list, lang: str) -> str:
 
 
 def _search_params(s: State) -> dict:
-    return {
+    """The API's search parameters. A fellowship ('AA meeting') goes as `fellowship`, which the API
+    answers honestly when the feed does not record it, not as an attribute no meeting may carry."""
+    attributes = list(s.attributes or [])
+    fellowships = [FELLOWSHIPS[a] for a in attributes if a in FELLOWSHIPS] if s.need == "support_group" else []
+    params = {
         "near": s.location, "category": s.need, "radius_km": RADIUS_KM,
-        "attributes": list(s.attributes or []), "language": s.language_pref, "when": s.when,
+        "attributes": [a for a in attributes if not (fellowships and a in FELLOWSHIPS)],
+        "language": s.language_pref, "when": s.when,
         "has_vacancy": bool(s.vacancy) and s.need in ("sober_living", "housing"),
     }
+    if fellowships:
+        params["fellowship"] = fellowships
+    return params
 
 
 def _unreachable(s: State, exc: Exception) -> Reply:
@@ -154,8 +163,13 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
             widened = (RADIUS_KM, WIDE_RADIUS_KM)
     except DirectoryError as exc:
         if exc.code == "unknown_place":
-            msg = exc.message if lang == "en" and exc.message else t("unknown_place", lang, place=s.location)
-            return Reply([msg], {"location": None, "awaiting": "location", "shown": [], "last_search": None})
+            suggested = [x for x in (exc.suggestions or []) if isinstance(x, str)][:3]
+            if suggested:  # "Did you mean Santa Ana, CA?": YES takes the first
+                msg = t("did_you_mean", lang, place=s.location, options=_or(suggested, lang))
+            else:
+                msg = exc.message if lang == "en" and exc.message else t("unknown_place", lang, place=s.location)
+            return Reply([msg], {"location": None, "awaiting": "location", "shown": [],
+                                 "last_search": {"suggested": suggested} if suggested else None})
         log.warning("directory refused a search: %s", exc.code)
         return Reply([t("unreachable", lang)])
     except DirectoryUnavailable as exc:
@@ -164,12 +178,15 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
     items, meta, total = search_answer(body)
     place = _place_label(meta, s.location)
     has_filters = bool(s.attributes or s.when or s.language_pref or params["has_vacancy"])
+    # Nothing fit; these are the next best, and the text says so ("Nothing starts tonight near ...").
+    unmatched = unmatched_header(meta.get("fellowship_unmatched") is True, meta.get("when_unmatched") is True,
+                                 params.get("fellowship") or [], s.when, place, lang)
     if not items:
         filters = filters_text(s.attributes or [], s.when, s.language_pref, lang)
         return Reply([no_results_message(s.need, place, lang, WIDE_RADIUS_KM, has_filters, filters)],
                      {"awaiting": "nofilters" if has_filters else None, "shown": [], "last_search": None})
 
-    if not skip_prefs and not has_filters and s.need not in (s.prefs_asked or []):
+    if not skip_prefs and not has_filters and not unmatched and s.need not in (s.prefs_asked or []):
         groups = [g for g in PREF_GROUPS.get(s.need, []) if group_matters(g, items, lang)][:2]
         if groups:
             return Reply([prefs_question(groups, lang)], {
@@ -178,7 +195,7 @@ def search(s: State, client: DirectoryClient, skip_prefs: bool = False) -> Reply
 
     page = items[:PAGE]
     has_more = _more_after(len(page), len(items), False, total, meta)
-    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=has_more)], {
+    return Reply([results_message(page, s.need, place, lang, 1, widened, has_more=has_more, intro=unmatched)], {
         "awaiting": "results", "shown": [i["service_id"] for i in page], "selected": None,
         "last_search": {"params": params, "place": place, "total": total},
     })
@@ -192,6 +209,11 @@ def harm_reduction(s: State, client: DirectoryClient) -> Reply:
     reply = search(State(**{**s.__dict__, "harm_reduction": False, "attributes": attributes}), client, skip_prefs=True)
     line = "overdose_line" if reply.slots.get("awaiting") == "results" else "overdose_line_nothing"
     return Reply(reply.texts + [t(line, s.lang)], reply.slots)
+
+
+def _or(options: list, lang: str) -> str:
+    word = " o " if lang == "es" else " or "
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + word + options[-1]
 
 
 def more(s: State, client: DirectoryClient) -> Reply:
@@ -268,6 +290,13 @@ def yes_no(s: State, client: DirectoryClient, yes: bool, client_ref: str) -> Rep
         ref = ref if isinstance(ref, dict) else {}
         return Reply([t("referral_done", lang, name=ls.get("selected_name") or "", code=ref.get("code") or ref.get("id", ""))],
                      {"awaiting": None})
+    if awaiting == "location" and (s.last_search or {}).get("suggested"):
+        if not yes:
+            return ask_location(s)
+        place = s.last_search["suggested"][0]
+        s2 = State(**{**s.__dict__, "location": place, "last_search": None})
+        reply = search(s2, client)
+        return Reply(reply.texts, {"location": place, **reply.slots})
     if awaiting == "prefs":
         changes: dict[str, Any] = {}
         pending = (s.last_search or {}).get("pending") or []

@@ -18,6 +18,12 @@ TEXT = {
         "menu": "Reply a number:\n1 Meetings\n2 Sober living\n3 Housing/shelter\n4 Rides\n5 Treatment/detox\nRESET starts over.",
         "ask_location": "Where are you? Send a ZIP code, a city and state (Santa Ana, CA) or an address.",
         "unknown_place": "I couldn't find '{place}'. Try a ZIP code.",
+        "did_you_mean": "I couldn't find '{place}'. Did you mean {options}? Reply YES, or send the city or a ZIP code.",
+        "when_unmatched": "Nothing starts {when} near {place}; the next ones:",
+        "fellowship_unmatched": "No meetings listed as {fellowship} near {place}. Nearest meetings (fellowship not listed):",
+        "both_unmatched": "No {fellowship} meetings listed near {place}, none {when}. Next (fellowship not listed):",
+        "when_tonight": "tonight", "when_now": "in the next few hours", "when_today": "later today",
+        "meets_next": "{meets}, next {day}",
         "unreachable": "Sorry, I can't reach the directory right now. Please try again in a few minutes, or call 211 (24/7). In a crisis call 911 or call/text 988.",
         "results_header": "{need} near {place}:",
         "widened_header": "Nothing within {r1} mi. Closest within {r2} mi:",
@@ -66,6 +72,12 @@ TEXT = {
         "menu": "Responde con un numero:\n1 Reuniones\n2 Vivienda sobria\n3 Vivienda/albergue\n4 Transporte\n5 Tratamiento/desintox\nRESET empieza de nuevo.",
         "ask_location": "¿Donde estas? Manda tu codigo postal, ciudad y estado (Miami, FL) o una direccion.",
         "unknown_place": "No encontre '{place}'. Prueba con un codigo postal.",
+        "did_you_mean": "No encontre '{place}'. ¿Quisiste decir {options}? Responde SI, o manda la ciudad o el codigo postal.",
+        "when_unmatched": "No empieza ninguna {when} cerca de {place}; las proximas:",
+        "fellowship_unmatched": "No hay reuniones de {fellowship} cerca de {place}. Las mas cercanas (sin grupo indicado):",
+        "both_unmatched": "Sin reuniones de {fellowship} cerca de {place}, ni {when}. Proximas (sin grupo indicado):",
+        "when_tonight": "esta noche", "when_now": "en las proximas horas", "when_today": "hoy",
+        "meets_next": "{meets}, prox. {day}",
         "unreachable": "Perdon, no puedo conectar con el directorio ahora. Intenta en unos minutos o llama al 211 (24/7). En crisis llama al 911 o llama/texto al 988.",
         "results_header": "{need} cerca de {place}:",
         "widened_header": "Nada a menos de {r1} mi. Lo mas cercano a {r2} mi:",
@@ -244,13 +256,65 @@ def meeting_label(item: dict, lang: str) -> Optional[str]:
     return f"{first.lower()} {rest}" if first in ("Today", "Tomorrow", "Tonight", "hoy", "manana") else label
 
 
+_DAY_RE = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Daily)\b")
+_DAYS_ES["Daily"] = "diario"
+DAY_ORDER = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def meets_text(item: dict, lang: str) -> Optional[str]:
+    """'Mon-Sat 11:00 am, next today' for one result that stands for a weekly group's listings."""
+    meets = item.get("meets")
+    occurrences = item.get("occurrences")
+    if not isinstance(meets, str) or not meets or not isinstance(occurrences, list) or len(occurrences) < 2:
+        return None
+    label = meeting_label(item, lang)
+    if ";" in meets:  # several start times: the days alone, and the next one in full
+        days = [i for i, d in enumerate(DAY_ORDER) if any(isinstance(o, dict) and o.get("day") == d for o in occurrences)]
+        meets = _day_ranges(days) if days else meets.split(" ")[0]
+        when = label
+    else:
+        when = label.split(" ")[0] if label else None
+    if lang == "es":
+        meets = _DAY_RE.sub(lambda m: _DAYS_ES[m.group(1)], meets)
+    return t("meets_next", lang, meets=meets, day=when) if when else meets
+
+
+def _day_ranges(days: list[int]) -> str:
+    """[0, 1, 2, 3, 4] -> 'Mon-Fri'; [0, 2, 4] -> 'Mon, Wed, Fri'; all seven -> 'Daily'."""
+    if len(days) == 7:
+        return "Daily"
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(f"{DAY_ORDER[r[0]]}-{DAY_ORDER[r[-1]]}" if len(r) >= 3 else ", ".join(DAY_ORDER[d] for d in r)
+                     for r in runs)
+
+
+def unmatched_header(fellowship_unmatched: bool, when_unmatched: bool, fellowships: list, when: Optional[str],
+                     place: str, lang: str) -> Optional[str]:
+    """What the results stand for when nothing fit: 'Nothing starts tonight near Santa Ana, CA; the next ones:'."""
+    when_words = t(f"when_{when}", lang) if when in ("tonight", "now", "today") else ""
+    fellowship = "/".join(fellowships) if fellowships else ""
+    if fellowship_unmatched and when_unmatched and fellowship and when_words:
+        return t("both_unmatched", lang, fellowship=fellowship, place=place, when=when_words)
+    if fellowship_unmatched and fellowship:
+        return t("fellowship_unmatched", lang, fellowship=fellowship, place=place)
+    if when_unmatched and when_words:
+        return t("when_unmatched", lang, when=when_words, place=place)
+    return None
+
+
 def _hours_end(hours: str) -> Optional[str]:
     parts = re.split(r"\s*[–-]\s*", hours or "")
     return parts[-1] if len(parts) == 2 else None
 
 
-def fact(item: dict, need: Optional[str], lang: str) -> str:
-    """The one thing that matters most about a listing for this need, short."""
+def fact(item: dict, need: Optional[str], lang: str, days: bool = True) -> str:
+    """The one thing that matters most about a listing for this need, short. `days`: a weekly
+    group's days ('Mon, Wed, Fri 12:00 pm, next today') where it has them."""
     item = listing(item) or {}
     cap = item.get("capacity") or None
     label = meeting_label(item, lang)
@@ -268,7 +332,8 @@ def fact(item: dict, need: Optional[str], lang: str) -> str:
     elif hours and item.get("open_now") is False and _hours_end(hours):
         hours_text = t("opens", lang, start=re.split(r"\s*[–-]\s*", hours)[0])
     if need == "support_group":
-        order = [t("next_meeting", lang, label=label) if label else None, hours_text, capacity_text]
+        order = [meets_text(item, lang) if days else None, t("next_meeting", lang, label=label) if label else None, hours_text,
+                 capacity_text]
     elif need in ("sober_living", "housing"):
         order = [capacity_text, hours_text, t("next_meeting", lang, label=label) if label else None]
     else:
@@ -286,34 +351,41 @@ def _short(name: str, limit: int = 34) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "."
 
 
-def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1) -> list[str]:
+def result_lines(items: Iterable[dict], need: Optional[str], lang: str, start: int = 1,
+                 name_limit: int = 34, days: bool = True) -> list[str]:
     lines = []
     for i, raw in enumerate(items, start=start):
         item = listing(raw) or {}
-        f = fact(item, need, lang)
+        f = fact(item, need, lang, days)
         name = item.get("name") or item.get("organization") or t("unnamed", lang)
-        line = f"{i}. {_short(name)} - {miles(item.get('distance_km'))} {t('mi', lang)}"
+        line = f"{i}. {_short(name, name_limit)} - {miles(item.get('distance_km'))} {t('mi', lang)}"
         lines.append(f"{line}, {f}" if f else line)
     return lines
 
 
 def results_message(items: list[dict], need: Optional[str], place: str, lang: str, start: int = 1,
                     widened: Optional[tuple[float, float]] = None, header: bool = True,
-                    has_more: bool = True) -> str:
+                    has_more: bool = True, intro: Optional[str] = None) -> str:
+    """The list SMS. `intro` replaces the header when the results are not matches but the next
+    best (unmatched_header)."""
     parts = []
-    if header:
+    if header and intro:
+        parts.append(intro)
+    elif header:
         if widened:
             parts.append(t("widened_header", lang, r1=miles(widened[0]), r2=miles(widened[1])))
         else:
             parts.append(t("results_header", lang, need=NEED_LABEL.get(lang, NEED_LABEL["en"]).get(need, ""), place=place))
-    parts += result_lines(items, need, lang, start)
     last = start + len(items) - 1
     footer = (t("results_footer_one", lang, first=start) if last == start
               else t("results_footer", lang, first=start, last=last))
     if not has_more:
         footer = footer.split(",")[0].rstrip(".") + "."
-    parts.append(footer)
-    return "\n".join(parts)
+    for name_limit, days in ((34, True), (26, True), (20, True), (20, False)):  # shorter before a third segment
+        text = "\n".join(parts + result_lines(items, need, lang, start, name_limit, days) + [footer])
+        if len(text) <= 320:
+            break
+    return text
 
 
 def filters_text(attributes: Iterable[str], when: Optional[str], language: Optional[str], lang: str) -> str:

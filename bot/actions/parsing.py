@@ -37,7 +37,7 @@ KNOWN_PLACES = {
     "garden grove": "Garden Grove, CA", "huntington beach": "Huntington Beach, CA",
     "miami": "Miami, FL", "hialeah": "Hialeah, FL", "little havana": "Miami, FL",
     "miami beach": "Miami Beach, FL", "kansas city": "Kansas City, MO", "kc": "Kansas City, MO",
-    "kcmo": "Kansas City, MO", "independence": "Independence, MO",
+    "kcmo": "Kansas City, MO", "independence": "Independence, MO", "hb": "Huntington Beach, CA",
 }
 _KNOWN_RE = re.compile(r"\b(" + "|".join(sorted((re.escape(k) for k in KNOWN_PLACES), key=len, reverse=True)) + r")\b")
 
@@ -70,10 +70,99 @@ def parse_location(text: str) -> Optional[str]:
     m = NEAR_CITY_STATE_RE.search(raw)
     if m:
         return f"{_title(m.group(1))}, {m.group(2).upper()}"
+    run = _place_run(raw)
+    if run and len(run) > 1 and run[-1].upper() in STATES and run[-1] not in _STATE_WORDS:
+        city = " ".join(run[:-1])  # 'kansas city ks aa meetings', 'kc mo meeting now'
+        known = KNOWN_PLACES.get(city)
+        if known and known.endswith(", " + run[-1].upper()):
+            return known
+        return f"{_title(city)}, {run[-1].upper()}"
     m = _KNOWN_RE.search(normalize(raw))
-    if m and not (m.group(1) in ("oc", "kc") and len(raw) > 40):
+    if m and not (m.group(1) in ("oc", "kc", "hb") and len(raw) > 40):
         return KNOWN_PLACES[m.group(1)]
+    if run:  # 'aa mtg santa ana', 'meeting in irvine': the directory knows its area's cities (and typos)
+        return _title(" ".join(run))
     return None
+
+
+# Words that say what someone wants, when or for whom: what is left of a request without them may be
+# a place name ('aa mtg santa ana'). English and Spanish, as normalize() leaves them.
+_NOT_PLACE = set("""
+a an the any some one i im i'm ive i've me my mine we us our you your u he she they it its this that these those
+need needs needed want wanna looking look find finding get go going gotta got have has is are was be there here
+where wheres where's what whats how can could would will should do does did know tell show give send text please pls
+plz thanks thank ok okay yes no hi hello hey help and or but so just also still really very too for to of with from
+near nearby in at around by close closest nearest on about into within next area
+meeting meetings mtg mtgs meetin group groups support aa na al anon alanon al-anon alateen narcotics alcoholics
+cocaine anonymous smart recovery big book step study sponsor fellowship celebrate
+tonight tonite 2nite today now rn asap right soon later tomorrow morning afternoon evening night noon week weekend
+open start starts starting time am pm
+women womens women's woman ladies men mens men's guys lgbtq gay online zoom virtual person in-person spanish english
+sober living house home shelter housing ride rides bus treatment detox rehab bed beds free
+necesito necesita necesitamos quiero busco buscando hay donde esta estoy vivo ir voy una un unas unos uno el la los
+las lo de del en cerca por para con sin que y o mi mis tu su junta juntas reunion reuniones grupo grupos apoyo
+alcoholicos narcoticos anonimos hoy ahora noche manana tarde mismo ya favor porfa mujeres hombres ayuda
+husband wife son daughter mom dad mother father brother sister friend friends kid kids child children baby
+boyfriend girlfriend family partner myself someone somebody dog pet car days day months years weeks sober clean
+newcomer new first bring take drive walk attend join like love feel really good bad sorry hola buenas gracias
+esposo esposa hijo hija mama papa hermano hermana amigo amiga familia nuevo primera dias meses
+shot shots line lines pill pills program programs place places spot center centre clinic office info number phone
+address cost money appointment intake list options stuff thing things work job school court probation parole dui
+meds medication doctor anything something other another more less after before mas otro otros otra otras
+espanol ingles linea recuperacion downtown uptown candlelight speaker speakers meet meets early young people people's
+somewhere anywhere everywhere ahorita nar casa casas sobria sobrio cuarto personas gente vivir algo como transicion
+conoces conoce conozco sabes sabe dime
+""".split())
+_WORD_RE = re.compile(r"[a-z][a-z'.-]*")
+_PREPOSITIONS = {"in", "near", "around", "en"}  # also "cerca de", "close to"
+# Words that name a meeting: a bare run beside one, at the start or the end of a message, is taken
+# for a place ('aa mtg santa ana', 'costa mesa aa', 'need a meeting lees summit').
+_MEETING_WORDS = {"meeting", "meetings", "mtg", "mtgs", "meetin", "aa", "na", "alanon", "al-anon", "anon", "alateen",
+                  "junta", "juntas", "reunion", "reuniones", "group", "groups", "anonimos", "anonymous"}
+
+
+def _place_run(raw: str) -> Optional[list[str]]:
+    """A place name in a request, from the words left when the need, preference and filler words are
+    taken out: the run of at most four words right after 'in', 'near', 'en', 'cerca de' ('meeting
+    in irvine'), or, in a meeting request, the run at the start or the end of it beside a meeting
+    word ('aa mtg santa ana', 'costa mesa aa'). Anything else is not guessed at."""
+    norm = normalize(raw)
+    if len(norm) > 120:
+        return None
+    needs = need_keywords(norm)
+    if not needs:
+        return None
+    tokens = [tok.strip(".'") for tok in re.sub(r"([,?!;:])", r" \1 ", norm).split()]
+
+    def placeish(word: str) -> bool:
+        return bool(_WORD_RE.fullmatch(word)) and word not in _NOT_PLACE and not _ATTR_WORD_RE.fullmatch(word)
+
+    runs = []  # (first index, last index + 1)
+    i = 0
+    while i < len(tokens):
+        if placeish(tokens[i]):
+            j = i
+            while j < len(tokens) and placeish(tokens[j]):
+                j += 1
+            runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    found = []
+    for a, b in runs:
+        before = tokens[a - 1] if a else ""
+        before2 = tokens[a - 2] if a > 1 else ""
+        after = tokens[b] if b < len(tokens) else ""
+        prepped = before in _PREPOSITIONS or (before, before2) in (("de", "cerca"), ("to", "close"))
+        beside_meeting = "support_group" in needs and (
+            (a == 0 and after in _MEETING_WORDS) or (b == len(tokens) and before in _MEETING_WORDS))
+        if prepped or beside_meeting:
+            found.append(tokens[a:b])
+    if len(found) != 1 or len(found[0]) > 4 or len("".join(found[0])) < 3:
+        return None
+    if len(found[0]) == 1 and found[0][0].endswith(("ly", "ous", "ful", "ness", "less", "ed", "ing")):
+        return None  # 'need a meeting badly': a word about the request, not a town
+    return found[0]
 
 
 def bare_place(text: str) -> Optional[str]:
@@ -95,7 +184,7 @@ def _title(s: str) -> str:
 
 # Preferences: attribute codes of the directory API (directory/catalog/codes.py) and the words for them.
 _ATTRIBUTE_WORDS: dict[str, str] = {
-    "women": r"wom[ae]n|female|ladies|lady|girls|mujer(?:es)?|femenin[oa]s?|chicas|damas",
+    "women": r"wom[ae]n'?s?|female|ladies|lady|girls|mujer(?:es)?|femenin[oa]s?|chicas|damas",
     "men": r"(?<!wo)men|(?<!fe)male|guys|hombres?|masculin[oa]s?|varones",
     "lgbtq": r"lgbt\w*|gay|queer|trans|lesbian\w*|bisexual",
     "mat_friendly": (r"mat|moud|suboxone|subs|sub|bupe|buprenorphine|buprenorfina|methadone|metadona|"
@@ -116,11 +205,16 @@ _ATTRIBUTE_WORDS: dict[str, str] = {
     "aa": r"aa|alcoholics anonymous|alcoholicos anonimos|big book",
     "al_anon": r"al-? ?anon|alateen|nar-? ?anon",
     "smart_recovery": r"smart(?: recovery)?",
+    "ca": r"cocaine anonymous|cocainomanos anonimos",
     "walk_in": r"walk-? ?ins?|no appointment|sin cita",
 }
 _ATTR_RE = {code: re.compile(rf"\b(?:{words})\b") for code, words in _ATTRIBUTE_WORDS.items()}
 # Words that belong to one need only (no 'na' when someone says 'cama' etc. is handled by \b).
-_MEETING_ONLY = {"na", "aa", "al_anon", "smart_recovery"}
+_MEETING_ONLY = {"na", "aa", "al_anon", "smart_recovery", "ca"}
+# The fellowships among those codes, as the search API's `fellowship` parameter names them.
+FELLOWSHIPS = {"aa": "AA", "na": "NA", "al_anon": "Al-Anon", "smart_recovery": "SMART", "ca": "CA"}
+# A single word that is a preference ('womens', 'zoom'): not part of a place name.
+_ATTR_WORD_RE = re.compile("|".join(f"(?:{words})" for words in _ATTRIBUTE_WORDS.values()))
 
 
 def parse_attributes(text: str, need: Optional[str] = None) -> list[str]:

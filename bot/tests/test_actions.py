@@ -67,3 +67,85 @@ def test_actions_import_nothing_heavy():
             "assert not heavy, heavy")
     from pathlib import Path
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+# --- The flow on answers shaped like the real feeds' (a stub directory, no server) ----------------
+class StubDirectory:
+    """Answers every search with `body` and records the parameters."""
+
+    def __init__(self, body=None, error=None):
+        self.body, self.error, self.calls = body, error, []
+
+    def search(self, **params):
+        self.calls.append(params)
+        if self.error:
+            raise self.error
+        return self.body
+
+
+def _meeting(n, **extra):
+    return {"service_id": f"mg-oc:m{n}", "name": f"Meeting {n}", "distance_km": 1.0 + n, "category": "support_group",
+            "next_meeting": {"start": "2026-11-27T11:00:00-08:00", "label": "Tomorrow 11:00 am"}, **extra}
+
+
+def test_a_fellowship_is_searched_as_the_apis_fellowship_not_an_attribute():
+    from bot.actions import flow
+    stub = StubDirectory({"items": [_meeting(1)], "_meta": {"total": 1, "has_more": False}})
+    flow.search(flow.State(need="support_group", location="Santa Ana", attributes=["aa", "women"]), stub)
+    assert stub.calls[0]["fellowship"] == ["AA"] and stub.calls[0]["attributes"] == ["women"]
+    stub = StubDirectory({"items": [_meeting(1)], "_meta": {}})
+    flow.search(flow.State(need="sober_living", location="92701", attributes=["women"]), stub, skip_prefs=True)
+    assert "fellowship" not in stub.calls[0]
+
+
+def test_nothing_tonight_is_said_with_the_next_ones():
+    from bot.actions import flow
+    body = {"items": [_meeting(1), _meeting(2)],
+            "_meta": {"total": None, "has_more": True, "when_unmatched": True,
+                      "origin": {"label": "Santa Ana, CA"}}}
+    reply = flow.search(flow.State(need="support_group", location="santa ana", when="tonight"), StubDirectory(body))
+    assert reply.texts[0].startswith("Nothing starts tonight near Santa Ana, CA; the next ones:\n1. Meeting 1")
+    assert reply.texts[0].endswith("MORE for more.")  # total null, has_more true: no crash, a next page
+    spanish = flow.search(flow.State(need="support_group", location="santa ana", when="tonight", lang="es"),
+                          StubDirectory(body))
+    assert spanish.texts[0].startswith("No empieza ninguna esta noche cerca de Santa Ana, CA; las proximas:")
+
+
+def test_no_meetings_of_that_fellowship_says_so_and_lists_the_nearest():
+    from bot.actions import flow
+    body = {"items": [_meeting(1)], "_meta": {"total": 1, "has_more": False, "fellowship_unmatched": True,
+                                              "origin": {"label": "Irvine, CA"}}}
+    reply = flow.search(flow.State(need="support_group", location="irvine", attributes=["na"]), StubDirectory(body))
+    assert reply.texts[0].startswith("No meetings listed as NA near Irvine, CA. Nearest meetings (fellowship not "
+                                     "listed):\n1. Meeting 1")
+    assert reply.slots["shown"] == ["mg-oc:m1"]
+
+
+def test_a_weekly_group_shows_its_days_in_the_sms():
+    from bot.actions import flow
+    group = _meeting(1, meets="Mon-Sat 11:00 am", occurrences=[{"service_id": f"x{d}"} for d in range(6)])
+    body = {"items": [group, _meeting(2)], "_meta": {"total": 2}}
+    reply = flow.search(flow.State(need="support_group", location="92701"), StubDirectory(body), skip_prefs=True)
+    assert "1. Meeting 1 - 1.2 mi, Mon-Sat 11:00 am, next tomorrow\n2. Meeting 2 - 1.9 mi, next tomorrow 11:00 am" \
+        in reply.texts[0]
+    es = flow.search(flow.State(need="support_group", location="92701", lang="es"), StubDirectory(body), skip_prefs=True)
+    assert "lun-sab 11:00 am, prox. manana" in es.texts[0]
+
+
+def test_an_unknown_place_with_suggestions_asks_and_yes_takes_the_first():
+    from bot.actions import flow
+    from bot.actions.directory_api import DirectoryError
+    stub = StubDirectory(error=DirectoryError("unknown_place", "I couldn't find 'santa anaa beach'.", 422,
+                                              ["Santa Ana, CA", "Seal Beach, CA"]))
+    reply = flow.search(flow.State(need="support_group", location="santa anaa beach"), stub)
+    assert reply.texts == ["I couldn't find 'santa anaa beach'. Did you mean Santa Ana, CA or Seal Beach, CA? "
+                           "Reply YES, or send the city or a ZIP code."]
+    assert reply.slots["awaiting"] == "location" and reply.slots["last_search"] == {"suggested": ["Santa Ana, CA", "Seal Beach, CA"]}
+    found = StubDirectory({"items": [_meeting(1)], "_meta": {"total": 1, "origin": {"label": "Santa Ana, CA"}}})
+    state = flow.State(need="support_group", awaiting="location", last_search=reply.slots["last_search"],
+                       prefs_asked=["support_group"])
+    yes = flow.yes_no(state, found, True, "pseudo")
+    assert found.calls[0]["near"] == "Santa Ana, CA" and yes.slots["location"] == "Santa Ana, CA"
+    assert yes.texts[0].startswith("Meetings near Santa Ana, CA:")
+    no = flow.yes_no(state, found, False, "pseudo")
+    assert no.texts[0].startswith("Where are you?")

@@ -51,9 +51,25 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
 # Bits are 0..30: search_entry.attribute_bits is a 32-bit INTEGER on PostgreSQL.
 assert len(ATTRIBUTES) <= 31, "attribute_bits would overflow a PostgreSQL integer"
 
-# The fellowships a meeting may belong to (attribute codes above); importers record a feed's one.
-FELLOWSHIPS: tuple[str, ...] = ("aa", "na", "al_anon", "ca", "smart_recovery")
 ATTRIBUTE_BITS: dict[str, int] = {code: 1 << i for i, code in enumerate(ATTRIBUTES)}
+
+# The fellowship a meeting belongs to (importers record a feed's one as its attribute code), as
+# people name it -> its attribute codes. Keys are squeezed names (lower case, letters and digits
+# only): see fellowship_codes.
+FELLOWSHIPS: dict[str, tuple[str, ...]] = {
+    "aa": ("aa",), "alcoholicsanonymous": ("aa",),
+    "na": ("na",), "narcoticsanonymous": ("na",),
+    "alanon": ("al_anon",), "alanonfamilygroups": ("al_anon",), "alateen": ("al_anon",),
+    "ca": ("ca",), "cocaineanonymous": ("ca",),
+    "smart": ("smart_recovery",), "smartrecovery": ("smart_recovery",),
+}
+FELLOWSHIP_ATTRIBUTES: tuple[str, ...] = ("aa", "na", "al_anon", "ca", "smart_recovery")
+
+
+def fellowship_codes(value: str) -> tuple[str, ...] | None:
+    """'AA', 'Al-Anon', 'al_anon', 'SMART Recovery' -> their attribute codes; unknown -> None."""
+    return FELLOWSHIPS.get("".join(ch for ch in (value or "").lower() if ch.isalnum()))
+
 
 # ISO 639-1 codes with a bit each; other languages are stored but not filterable by bitmask.
 LANGUAGES: dict[str, str] = {

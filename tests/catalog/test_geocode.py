@@ -18,10 +18,55 @@ def test_city_state_forms(text, label):
     assert Geocoder().resolve(text).label == label
 
 
-def test_misspelt_city_says_what_to_do():
+def test_misspelt_city_with_its_state_is_corrected():
+    assert Geocoder().resolve("Springfeild, MO").label == "Springfield, MO"
+    assert Geocoder().resolve("Maimi, FL").label == "Miami, FL"  # a swap: one edit
+    assert Geocoder().resolve("santa anna ca").label == "Santa Ana, CA"
+
+
+def test_unknown_place_says_what_to_do():
     with pytest.raises(PlaceNotFound) as err:
-        Geocoder().resolve("Springfeild, MO")
-    assert str(err.value) == "I couldn't find 'Springfeild, MO'. Try a ZIP code."
+        Geocoder().resolve("Xqzville, MO")
+    assert str(err.value) == "I couldn't find 'Xqzville, MO'. Try a ZIP code."
+    assert err.value.suggestions == []
+
+
+AREA = ("CA", "MO", "KS", "FL")
+
+
+@pytest.mark.parametrize("text,label", [
+    ("santa ana", "Santa Ana, CA"), ("miami", "Miami, FL"), ("Irvine", "Irvine, CA"),
+    ("overland park", "Overland Park, KS"), ("kansas city", "Kansas City, MO"),  # the bigger namesake
+    ("kansas city ks", "Kansas City, KS"), ("orange county", "Orange County, CA"), ("hb", "Huntington Beach, CA"),
+    ("Corona del Mar", "Corona Del Mar, CA"),  # a neighbourhood the post office knows
+    ("Maimi", "Miami, FL"), ("Santa Anna", "Santa Ana, CA"), ("overland prk", "Overland Park, KS"),
+    ("hungtington beach", "Huntington Beach, CA"), ("irvin", "Irvine, CA"),  # not Irwin, MO: far smaller
+])
+def test_bare_names_resolve_inside_the_service_area(text, label):
+    assert Geocoder(area=AREA).resolve(text).label == label
+
+
+def test_bare_names_need_a_service_area():
+    with pytest.raises(PlaceNotFound):
+        Geocoder(area=()).resolve("santa ana")
+    assert Geocoder(area=("TX",)).resolve("miami", area=("FL",)).label == "Miami, FL"  # the caller's area wins
+
+
+def test_service_area_from_the_environment():
+    assert Geocoder.from_env({"SERVICE_AREA": "ca, Missouri;KS"}).area_states() == ("CA", "MO", "KS")
+    assert callable(Geocoder.from_env({}).area)  # default: the directory's own states
+
+
+def test_still_unknown_names_come_with_the_nearest_spellings():
+    with pytest.raises(PlaceNotFound) as err:
+        Geocoder(area=AREA).resolve("Hunntingdon Baech")
+    assert err.value.suggestions and "Did you mean" in str(err.value)
+    with pytest.raises(PlaceNotFound) as err:
+        Geocoder(area=AREA).resolve("Hunntingdon Baech, CA")
+    assert err.value.suggestions
+    with pytest.raises(PlaceNotFound) as err:
+        Geocoder(area=AREA).resolve("help with my kids")
+    assert err.value.suggestions == []
 
 
 @pytest.mark.parametrize("text", ["", "   ", "00000", "x" * 300])

@@ -41,7 +41,7 @@ def test_search_meeting_has_next_meeting(client):
     ("near=92701&lat=abc&lon=1", 400, "bad_request"),
     ("lat=95&lon=0", 400, "bad_request"),
     ("lat=10&lon=-200", 400, "bad_request"),
-    ("near=Springfeild,%20MO", 422, "unknown_place"),
+    ("near=Xqzville,%20MO", 422, "unknown_place"),
     ("near=99999", 422, "unknown_place"),
     ("near=92701&category=detox", 400, "unknown_category"),
     ("near=92701&limit=100000", 400, "bad_request"),
@@ -61,8 +61,17 @@ def test_bad_search_input_is_a_json_4xx(client, query, status, code):
 
 
 def test_unknown_place_message_is_for_people(client):
-    r = client.get("/api/v1/search?near=Springfeild,%20MO")
-    assert r.get_json()["error"]["message"] == "I couldn't find 'Springfeild, MO'. Try a ZIP code."
+    r = client.get("/api/v1/search?near=Xqzville,%20MO")
+    assert r.get_json()["error"]["message"] == "I couldn't find 'Xqzville, MO'. Try a ZIP code."
+    assert r.get_json()["error"]["suggestions"] == []
+
+
+def test_unknown_place_suggests_the_nearest_spellings(client):
+    r = client.get("/api/v1/search?near=Hunntingdon%20Baech,%20CA")
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert "Huntington Beach, CA" in error["suggestions"]
+    assert "Did you mean Huntington Beach, CA" in error["message"]
 
 
 def test_unrouted_api_path_and_method_are_json(client):

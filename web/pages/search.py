@@ -6,19 +6,19 @@ import datetime as dt
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from directory import db
-from directory.catalog import views
 from directory.catalog.geo import InvalidQuery
 from directory.catalog.geocode import PlaceNotFound, default_geocoder
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
-from directory.catalog.search.nearby import search
+from directory.catalog.search.results import find
 from web.auth import roles_required
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
 RADIUS_CHOICES = [("8", "5 miles"), ("16", "10 miles"), ("40", "25 miles"), ("80", "50 miles")]
 # Only what the form offers goes to the query: no stray parameters.
-FORM_FIELDS = ("near", "category", "open_now", "has_vacancy", "radius_km", "offset", "q")
+FORM_FIELDS = ("near", "category", "fellowship", "open_now", "has_vacancy", "radius_km", "offset", "q")
+FELLOWSHIP_CHOICES = [("aa", "AA"), ("na", "NA"), ("al-anon", "Al-Anon"), ("ca", "CA"), ("smart", "SMART Recovery")]
 
 
 @bp.get("/search")
@@ -40,8 +40,8 @@ def search_page():
         else:
             now = dt.datetime.now(dt.timezone.utc)
             with db.Session() as s:
-                result = search(s, query, now)
-                items = views.search_items(s, result, now)
+                result = find(s, query, now)  # one result per weekly group (directory/catalog/search/results.py)
+                items = result.items
                 if current_app.config.get("LOG_SEARCHES", True) and query.offset == 0:
                     log_search(s, query, "web", len(items))
                     s.commit()
@@ -53,7 +53,7 @@ def search_page():
         if result.has_more:
             next_url = _page_url(offset + PAGE_SIZE)
     return render_template("search.html", form=form, items=items, result=result, error=error,
-                           radius_choices=RADIUS_CHOICES, prev_url=prev_url, next_url=next_url)
+                           radius_choices=RADIUS_CHOICES, fellowship_choices=FELLOWSHIP_CHOICES, prev_url=prev_url, next_url=next_url)
 
 
 def _page_url(offset: int) -> str:

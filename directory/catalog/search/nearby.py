@@ -68,6 +68,12 @@ def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
     if query.attributes:
         clauses.append("(e.attribute_bits & :amask) = :amask")
         params["amask"] = attribute_mask(query.attributes)
+    if query.fellowship:
+        clauses.append("(e.attribute_bits & :fmask) != 0")
+        params["fmask"] = attribute_mask(query.fellowship)
+    if query.without_attributes:
+        clauses.append("(e.attribute_bits & :nmask) = 0")
+        params["nmask"] = attribute_mask(query.without_attributes)
     if query.language:
         lmask = language_mask([query.language])
         if lmask:
@@ -213,7 +219,8 @@ def _hints_of(conn) -> dict[tuple, float]:
 
 
 def _hint_keys(query: SearchQuery) -> list[tuple]:
-    kind = (query.category, query.attributes, query.language, query.has_vacancy, query.q, query.when)
+    kind = (query.category, query.attributes, query.fellowship, query.without_attributes, query.language,
+            query.has_vacancy, query.q, query.when, query.open_now)
     return [(per, round(query.origin.lat * per), round(query.origin.lon * per), kind) for per in HINT_CELLS_PER_DEGREE]
 
 
@@ -253,7 +260,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
         scored = _within(cands, query.origin, radius)
         if query.when:
             scored.sort()
-            hits = _time_filter(conn, scored, query.when, now, wanted)
+            hits = _time_filter(conn, scored, "open" if query.open_now else query.when, now, wanted)
             found = len(hits)
         else:
             found = len(scored)
@@ -281,7 +288,8 @@ def _time_filter(conn, scored, when, now, wanted) -> list[Hit]:
         chunk = _hits(conn, scored[i:i + 200], with_cards=True)
         by_entry = cards.load(conn, chunk)
         kept.extend(h for h in chunk if h.entry_id in by_entry
-                    and matches_when(when, cards.slot_info(by_entry[h.entry_id]), now))
+                    and matches_when(when, cards.slot_info(by_entry[h.entry_id]), now,
+                                     by_entry[h.entry_id].get("category")))
         if len(kept) >= wanted:
             break
     return kept

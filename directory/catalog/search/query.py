@@ -9,7 +9,7 @@ from typing import Mapping
 from directory.catalog import geo
 from directory.catalog.geo import InvalidQuery, Point
 from directory.catalog.geocode import Place, default_geocoder
-from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES, language_code
+from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES, fellowship_codes, language_code
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 10
@@ -23,9 +23,12 @@ class SearchQuery:
     radius_km: float = geo.DEFAULT_RADIUS_KM
     category: str | None = None
     attributes: tuple[str, ...] = ()
+    fellowship: tuple[str, ...] = ()  # attribute codes, any of which matches (codes.FELLOWSHIPS)
+    without_attributes: tuple[str, ...] = ()  # none of these (the fellowship fallback: fellowship not recorded)
     language: str | None = None
     has_vacancy: bool = False
     when: str | None = None  # now | today | tonight
+    open_now: bool = False  # open at this moment (for meetings too; `when=now` means starting soon for them)
     q: str | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
@@ -90,6 +93,13 @@ def build_query(params: Mapping, geocoder=None) -> SearchQuery:
     if unknown:
         raise InvalidQuery(f"Unknown attribute '{unknown[0]}'. Known: {', '.join(ATTRIBUTES)}.",
                            code="unknown_attribute", field="attributes")
+    fellowship: list[str] = []
+    for name in _list(get("fellowship")):
+        codes = fellowship_codes(name)
+        if codes is None:
+            raise InvalidQuery(f"Unknown fellowship '{name}'. Use one of: AA, NA, Al-Anon, CA, SMART.",
+                               code="unknown_fellowship", field="fellowship")
+        fellowship += codes
     language = None
     if get("language") not in (None, ""):
         language = language_code(str(get("language")))
@@ -97,7 +107,8 @@ def build_query(params: Mapping, geocoder=None) -> SearchQuery:
             raise InvalidQuery(f"Unknown language '{get('language')}'. Use a code such as "
                                f"{', '.join(list(LANGUAGES)[:6])}.", field="language")
     when = (get("when") or "").strip().lower() or None
-    if _bool(get("open_now"), "open_now"):
+    open_now = _bool(get("open_now"), "open_now")
+    if open_now:
         when = when or "now"
     if when and when not in WHEN_VALUES:
         raise InvalidQuery(f"when must be one of {', '.join(WHEN_VALUES)}.", field="when")
@@ -109,9 +120,11 @@ def build_query(params: Mapping, geocoder=None) -> SearchQuery:
         radius_km=geo.validate_radius(get("radius_km")),
         category=category,
         attributes=tuple(dict.fromkeys(attrs)),
+        fellowship=tuple(dict.fromkeys(fellowship)),
         language=language,
         has_vacancy=_bool(get("has_vacancy"), "has_vacancy"),
         when=when,
+        open_now=open_now,
         q=q,
         limit=_int(get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
         offset=_int(get("offset"), "offset", 0, 0, MAX_OFFSET),
