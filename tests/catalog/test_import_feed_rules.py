@@ -162,6 +162,11 @@ def test_an_unreadable_feed_changes_nothing(runner, kc, tmp_path, content, messa
     assert counts() == before  # not even the pruning of meetings "gone" from an empty feed
 
 
+def listed(items) -> set[str]:
+    """Every listing a result list stands for (a weekly group's result lists its other days' listings)."""
+    return {i["service_id"] for i in items} | {o["service_id"] for i in items for o in i.get("occurrences") or []}
+
+
 def test_the_real_feeds_are_aa_and_searchable_by_the_attribute(client, shared_data):
     oc = mg.load_feed(str(shared_data / "meeting-guide" / "oc.json"))
     report = import_list(oc, source="oc", label=str(shared_data / "meeting-guide" / "oc.json"))
@@ -176,8 +181,9 @@ def test_the_real_feeds_are_aa_and_searchable_by_the_attribute(client, shared_da
         assert tagged == named == total
     near_oc = "lat=33.6851&lon=-117.8721&category=support_group&radius_km=5&limit=50"
     aa = client.get(f"/api/v1/search?{near_oc}&attributes=aa").get_json()["items"]
-    assert len(aa) == 50 and all(i["service_id"].startswith("mg-oc:") for i in aa)
-    assert "mg-oc:40-minutes-to-freedom" in {i["service_id"] for i in aa}
+    assert len(aa) >= 30 and all("aa" in i["attributes"] for i in aa)  # the feed's meetings and a demo one
+    assert sum(i["service_id"].startswith("mg-oc:") for i in aa) >= len(aa) - 2
+    assert "mg-oc:40-minutes-to-freedom" in listed(aa)
     assert client.get(f"/api/v1/search?{near_oc}&attributes=na").get_json()["items"] == []
     near_kc = "lat=39.0997&lon=-94.5786&category=support_group&radius_km=10&limit=20"
     assert all(i["service_id"].startswith("mg-kc:")
@@ -236,13 +242,13 @@ def test_temporarily_closed_places_are_online_with_a_link_and_not_offered_withou
     assert places[0]["url"] == with_link["conference_url"] and places[0]["latitude"] == with_link["latitude"]
     assert "temporarily closed" in places[0]["description"]
     near = f"lat={with_link['latitude']}&lon={with_link['longitude']}&category=support_group&radius_km=1&limit=50"
-    found = {i["service_id"]: i for i in client.get(f"/api/v1/search?{near}").get_json()["items"]}
+    found = listed(client.get(f"/api/v1/search?{near}").get_json()["items"])
     assert sid in found
     assert f"mg-kc:{without['slug']}" not in found
     assert row("SELECT status FROM service WHERE id = :i", i=f"mg-kc:{without['slug']}")["status"] == \
         "temporarily closed"
     marked = client.get(f"/api/v1/search?{near}&attributes=temporarily_closed").get_json()["items"]
-    assert sid in {i["service_id"] for i in marked}
+    assert sid in listed(marked)
 
 
 def test_inactive_meetings_without_a_link_are_not_offered(db_url):
