@@ -186,8 +186,9 @@ def test_the_real_feeds_are_aa_and_searchable_by_the_attribute(client, shared_da
     assert "mg-oc:40-minutes-to-freedom" in listed(aa)
     assert client.get(f"/api/v1/search?{near_oc}&attributes=na").get_json()["items"] == []
     near_kc = "lat=39.0997&lon=-94.5786&category=support_group&radius_km=10&limit=20"
-    assert all(i["service_id"].startswith("mg-kc:")
-               for i in client.get(f"/api/v1/search?{near_kc}&attributes=aa").get_json()["items"])
+    kc_aa = client.get(f"/api/v1/search?{near_kc}&attributes=aa").get_json()["items"]
+    assert kc_aa and all("aa" in i["attributes"] for i in kc_aa)
+    assert sum(i["service_id"].startswith("mg-kc:") for i in kc_aa) >= len(kc_aa) - 2  # and a demo meeting or two
 
 
 def test_the_fellowship_option_and_what_is_inferred(runner, kc, tmp_path):
