@@ -49,6 +49,7 @@ IMPORTS = [  # (label, CLI arguments after `flask --app web directory`)
     ("Meeting Guide kc.json", ["import-meetings", str(DATA / "meeting-guide" / "kc.json"), "--source", "kc"]),
     ("Miami 211 HSDS", ["import-hsds", str(DATA / "miami-211-hsds")]),
     ("SAMHSA FindTreatment", ["import-findtreatment", str(DATA / "findtreatment" / "facilities.json")]),
+    ("BMLT (NA Berlin)", ["import-bmlt", str(DATA / "bmlt" / "meetings.json"), "--formats", str(DATA / "bmlt" / "formats.json")]),
 ]
 PROBE = "hi"  # sent after each opt-out candidate: after an opt-out nothing may come back
 SETTLE_SECONDS = 5  # "nothing in the outbox within a few seconds"
