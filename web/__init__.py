@@ -42,7 +42,7 @@ def _json_errors_under_api(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc):
         if request.path.startswith("/api/"):
-            from web.api import error_response
+            from web.api import error_response, http_error_headers
             return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"),
-                                  exc.description or exc.name)
+                                  exc.description or exc.name, http_error_headers(exc))
         return exc

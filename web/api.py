@@ -6,7 +6,6 @@ itself fails, and then without details). Pagination is capped.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import math
 
 import orjson
@@ -26,6 +25,7 @@ from directory.catalog.models import Address, Location, Organization, Service, S
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
 from directory.catalog.search.nearby import search
+from web.http_input import BadInput, bearer_token, json_body, same_secret, single_args, strict_bool, whole_number
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,18 +33,40 @@ MAX_PER_PAGE = 100
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-def error_response(status: int, code: str, message: str):
-    return jsonify({"error": {"code": code, "message": message}}), status
+def error_response(status: int, code: str, message: str, headers=None):
+    return jsonify({"error": {"code": code, "message": message}}), status, headers or {}
+
+
+def http_error_headers(exc: HTTPException) -> dict:
+    """What the HTTP error itself says beside its page: Allow on a 405, WWW-Authenticate on a 401."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="signpost"'}
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(exc: BadInput):
     return error_response(exc.status, exc.code, exc.message)
+
+
+# Lists a client may repeat (attributes=a&attributes=b); any other parameter given twice is refused.
+REPEATABLE_ARGS = frozenset({"attributes"})
+
+
+@bp.before_request
+def _one_value_per_parameter():
+    single_args(request, REPEATABLE_ARGS)
 
 
 @bp.errorhandler(InvalidQuery)
@@ -59,7 +81,8 @@ def _unknown_place(exc: PlaceNotFound):
 
 @bp.errorhandler(HTTPException)
 def _http(exc: HTTPException):
-    return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name)
+    return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name,
+                          http_error_headers(exc))
 
 
 @bp.errorhandler(Exception)
@@ -73,20 +96,16 @@ def _now() -> dt.datetime:
 
 
 def _page_args():
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise ApiError(400, "bad_request", "page and per_page must be whole numbers.") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ApiError(400, "bad_request", f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}.")
+    page = whole_number(request.args.get("page"), "page", 1, 1)
+    per_page = whole_number(request.args.get("per_page"), "per_page", 20, 1, MAX_PER_PAGE)
     return page, per_page
 
 
 def _hsds_page(session, stmt, page, per_page, render):
     """HSDS 3.0 Page: total_items, total_pages, page_number, size, first_page, last_page, empty, contents."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    offset = (page - 1) * per_page  # past the end: no query (a 20-digit offset overflows the driver)
+    rows = session.scalars(stmt.limit(per_page).offset(offset)).all() if offset < total else []
     contents = render(rows)
     pages = max(1, math.ceil(total / per_page))
     return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(contents),
@@ -124,9 +143,7 @@ def search_endpoint():
 
 
 def _is_service_call() -> bool:
-    token = current_app.config.get("SERVICE_TOKEN")
-    header = request.headers.get("Authorization", "")
-    return bool(token) and header.startswith("Bearer ") and hmac.compare_digest(header[7:], token)
+    return same_secret(bearer_token(request), current_app.config.get("SERVICE_TOKEN"))
 
 
 # --- HSDS-style reads -----------------------------------------------------------------------
@@ -220,7 +237,7 @@ def service_at_locations():
         if postcode and proximity not in (None, ""):
             # Within `proximity` metres of the postcode's centroid: the geo search, unpaged ids.
             try:
-                metres = float(proximity)
+                metres = geo.strict_float(proximity)
             except ValueError:
                 raise ApiError(400, "bad_request", "proximity must be a number of metres.") from None
             radius = geo.validate_radius(metres / 1000.0)
@@ -291,24 +308,27 @@ def openapi():
 def create_referral():
     from directory.referrals.operations import ReferralError, create_referral as make
     if not _is_service_call():
-        raise ApiError(401, "unauthorized", "Send the service token as 'Authorization: Bearer <token>'.")
-    body = request.get_json(silent=True)
+        raise ApiError(401, "unauthorized", "Send the service token as 'Authorization: Bearer <token>'.", UNAUTHORIZED)
+    body = json_body(request)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "Send a JSON object with service_id and client_ref.")
     service_id = body.get("service_id")
     if not isinstance(service_id, str) or not service_id:
         raise ApiError(400, "bad_request", "service_id is required.")
     client_ref = body.get("client_ref")
-    if client_ref is not None and (not isinstance(client_ref, str) or len(client_ref) > 100):
-        raise ApiError(400, "bad_request", "client_ref must be a string of at most 100 characters.")
+    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
+        raise ApiError(400, "bad_request", "client_ref (the person's pseudonym) is required: a string of at most 100 characters.")
     language = body.get("language", "en")
     if language not in ("en", "es"):
         raise ApiError(400, "bad_request", "language must be 'en' or 'es'.")
+    source = body.get("source", "bot")
+    if not isinstance(source, str) or not 1 <= len(source) <= 20:
+        raise ApiError(400, "bad_request", "source must be a short name such as 'bot'.")
+    share = strict_bool(body.get("share_with_provider"), "share_with_provider")
     try:
         with db.Session.begin() as s:
-            ref = make(s, service_id=service_id, source=str(body.get("source") or "bot")[:20],
-                       client_ref=client_ref, created_by="bot",
-                       share_with_provider=bool(body.get("share_with_provider")), language=language)
+            ref = make(s, service_id=service_id, source=source, client_ref=client_ref, created_by="bot",
+                       share_with_provider=share, language=language)
             from directory.people.models import OutboundMessage
             sms = s.scalars(select(OutboundMessage).where(OutboundMessage.referral_id == ref.id)).first()
             out = {"id": ref.id, "status": ref.status, "code": ref.code, "service_id": ref.service_id,
