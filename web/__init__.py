@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.catalog.geocode import ZIPS
     ZIPS.load()
 
-    from web import api, cli, health
+    from web import api, cli, health, hsds_api  # noqa: F401  (hsds_api: its routes on api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     from web import sms; sms.init_app(app)  # SMS gateway /sms/*, simulator /dev/sms (not in production)

@@ -6,30 +6,24 @@ itself fails, and then without details). Pagination is capped.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import orjson
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from directory import db
-from directory.catalog import geo
-from directory.catalog import hsds
 from directory.catalog import views
 from directory.catalog.geo import InvalidQuery
 from directory.catalog.geocode import PlaceNotFound, default_geocoder
-from directory.catalog.models import Address, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
 from directory.catalog.search.nearby import search
-from web.http_input import BadInput, bearer_token, json_body, same_secret, single_args, strict_bool, whole_number
+from web.http_input import BadInput, bearer_token, json_body, same_secret, single_args, strict_bool
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_PER_PAGE = 100
 
 
 class ApiError(Exception):
@@ -95,23 +89,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _page_args():
-    page = whole_number(request.args.get("page"), "page", 1, 1)
-    per_page = whole_number(request.args.get("per_page"), "per_page", 20, 1, MAX_PER_PAGE)
-    return page, per_page
-
-
-def _hsds_page(session, stmt, page, per_page, render):
-    """HSDS 3.0 Page: total_items, total_pages, page_number, size, first_page, last_page, empty, contents."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    offset = (page - 1) * per_page  # past the end: no query (a 20-digit offset overflows the driver)
-    rows = session.scalars(stmt.limit(per_page).offset(offset)).all() if offset < total else []
-    contents = render(rows)
-    pages = max(1, math.ceil(total / per_page))
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(contents),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not contents, "contents": contents}
-
-
 def _base_url() -> str:
     return request.url_root.rstrip("/")
 
@@ -146,156 +123,7 @@ def _is_service_call() -> bool:
     return same_secret(bearer_token(request), current_app.config.get("SERVICE_TOKEN"))
 
 
-# --- HSDS-style reads -----------------------------------------------------------------------
-def _service_options():
-    return (selectinload(Service.organization), selectinload(Service.phones), selectinload(Service.schedules),
-            selectinload(Service.languages),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location).selectinload(Location.addresses),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location).selectinload(Location.phones),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location).selectinload(Location.accessibility))
-
-
-def _render_services(session, rows, full=True):
-    link_ids = [r.id for r in rows] + [sal.location_id for r in rows for sal in r.service_at_locations] if full else []
-    attrs = hsds.attributes_by_link(session, link_ids) if full else {}
-    return [hsds.service(r, attrs, full=full) for r in rows]
-
-
-@bp.get("/services")
-def services():
-    page, per_page = _page_args()
-    stmt = select(Service).order_by(Service.name, Service.id)
-    if request.args.get("search"):
-        stmt = stmt.where(Service.name.ilike(f"%{request.args['search'][:100]}%"))
-    if request.args.get("organization_id"):
-        stmt = stmt.where(Service.organization_id == request.args["organization_id"])
-    if request.args.get("category"):
-        stmt = stmt.where(Service.category == request.args["category"])
-    if request.args.get("taxonomy_term_id"):
-        from directory.catalog.models import Attribute
-        stmt = stmt.where(Service.id.in_(select(Attribute.link_id).where(
-            Attribute.taxonomy_term_id == request.args["taxonomy_term_id"])))
-    full = request.args.get("full", "true").lower() != "false"
-    with db.Session() as s:
-        stmt = stmt.options(*_service_options()) if full else stmt
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: _render_services(s, rows, full)))
-
-
-@bp.get("/services/<service_id>")
-def service_detail(service_id):
-    with db.Session() as s:
-        svc = s.scalars(select(Service).where(Service.id == service_id).options(*_service_options())).first()
-        if svc is None:
-            raise ApiError(404, "not_found", f"No service with id '{service_id}'.")
-        doc = _render_services(s, [svc])[0]
-        # Our reading of it for people and the bot: open now, next meeting, capacity.
-        doc["signpost"] = views.service_detail(s, service_id, _now(), _base_url(), svc=svc)
-        return jsonify(doc)
-
-
-@bp.get("/organizations")
-def organizations():
-    page, per_page = _page_args()
-    stmt = select(Organization).order_by(Organization.name, Organization.id)
-    if request.args.get("search"):
-        stmt = stmt.where(Organization.name.ilike(f"%{request.args['search'][:100]}%"))
-    with db.Session() as s:
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: [hsds.organization(o) for o in rows]))
-
-
-@bp.get("/organizations/<org_id>")
-def organization_detail(org_id):
-    with db.Session() as s:
-        org = s.get(Organization, org_id)
-        if org is None:
-            raise ApiError(404, "not_found", f"No organization with id '{org_id}'.")
-        svcs = s.scalars(select(Service).where(Service.organization_id == org_id).order_by(Service.name)
-                         .options(*_service_options())).all()
-        return jsonify(hsds.organization(org, _render_services(s, svcs)))
-
-
-@bp.get("/service_at_locations")
-def service_at_locations():
-    page, per_page = _page_args()
-    stmt = (select(ServiceAtLocation).join(Location, Location.id == ServiceAtLocation.location_id)
-            .order_by(ServiceAtLocation.id)
-            .options(selectinload(ServiceAtLocation.service),
-                     selectinload(ServiceAtLocation.location).selectinload(Location.addresses),
-                     selectinload(ServiceAtLocation.location).selectinload(Location.phones),
-                     selectinload(ServiceAtLocation.location).selectinload(Location.accessibility)))
-    if request.args.get("taxonomy_term_id"):
-        from directory.catalog.models import Attribute
-        stmt = stmt.where(ServiceAtLocation.service_id.in_(select(Attribute.link_id).where(
-            Attribute.taxonomy_term_id == request.args["taxonomy_term_id"])))
-    if request.args.get("organization_id"):
-        stmt = stmt.where(Location.organization_id == request.args["organization_id"])
-    postcode = (request.args.get("postcode") or "").strip()
-    proximity = request.args.get("proximity")
-    if proximity not in (None, "") and not postcode:
-        raise ApiError(400, "bad_request", "proximity needs a postcode to measure from.")
-    with db.Session() as s:
-        if postcode and proximity not in (None, ""):
-            # Within `proximity` metres of the postcode's centroid: the geo search, unpaged ids.
-            try:
-                metres = geo.strict_float(proximity)
-            except ValueError:
-                raise ApiError(400, "bad_request", "proximity must be a number of metres.") from None
-            radius = geo.validate_radius(metres / 1000.0)
-            q = build_query({"near": postcode, "radius_km": str(radius), "limit": "100"}, default_geocoder())
-            ids = _all_ids_within(s, q)
-            stmt = stmt.where(ServiceAtLocation.id.in_(ids))
-        elif postcode:
-            stmt = stmt.where(ServiceAtLocation.location_id.in_(
-                select(Address.location_id).where(Address.postal_code == postcode)))
-
-        def render(rows):
-            attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
-            return [hsds.service_at_location(r, attrs) for r in rows]
-        return jsonify(_hsds_page(s, stmt, page, per_page, render))
-
-
-def _all_ids_within(session, query) -> list[str]:
-    from dataclasses import replace
-    from directory.catalog.search.query import MAX_OFFSET
-    ids, offset = [], 0
-    while True:
-        result = search(session, replace(query, limit=100, offset=offset))
-        ids.extend(h.service_at_location_id for h in result.hits)
-        if not result.has_more or offset + 100 > MAX_OFFSET:
-            return ids
-        offset += 100
-
-
-@bp.get("/service_at_locations/<sal_id>")
-def service_at_location_detail(sal_id):
-    with db.Session() as s:
-        sal = s.get(ServiceAtLocation, sal_id)
-        if sal is None:
-            raise ApiError(404, "not_found", f"No service_at_location with id '{sal_id}'.")
-        return jsonify(hsds.service_at_location(sal, hsds.attributes_by_link(s, [sal.location_id, sal.service_id])))
-
-
-@bp.get("/taxonomy_terms")
-def taxonomy_terms():
-    page, per_page = _page_args()
-    stmt = select(TaxonomyTerm).order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.code, TaxonomyTerm.id)
-    if request.args.get("taxonomy"):
-        stmt = stmt.where(TaxonomyTerm.taxonomy == request.args["taxonomy"])
-    if request.args.get("parent_id"):
-        stmt = stmt.where(TaxonomyTerm.parent_id == request.args["parent_id"])
-    if request.args.get("search"):
-        stmt = stmt.where(TaxonomyTerm.name.ilike(f"%{request.args['search'][:100]}%"))
-    with db.Session() as s:
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: [hsds.taxonomy_term(t) for t in rows]))
-
-
-@bp.get("/taxonomy_terms/<term_id>")
-def taxonomy_term_detail(term_id):
-    with db.Session() as s:
-        t = s.get(TaxonomyTerm, term_id)
-        if t is None:
-            raise ApiError(404, "not_found", f"No taxonomy term with id '{term_id}'.")
-        return jsonify(hsds.taxonomy_term(t))
+# --- HSDS 3.0 reads: web/hsds_api.py (registered on this blueprint) ---------------------------
 
 
 @bp.get("/openapi.json")

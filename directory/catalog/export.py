@@ -75,6 +75,9 @@ def to_hsds(doc):
     for key, value in doc.items():
         if isinstance(value, str) and (key == "id" or key.endswith("_id")):
             out[key] = hsds_id(value)
+            if key == "id" and out[key] != value:  # the source's own id stays findable
+                out["identifiers"] = [{"identifier_scheme": "signpost", "identifier_type": "source_id",
+                                       "identifier": value}]
         elif isinstance(value, str) and key in _URL_KEYS:
             fixed = _url(value)
             if fixed is not None:

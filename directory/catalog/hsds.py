@@ -49,11 +49,28 @@ def _num(value):
         return None
 
 
-def schedule(s: Schedule) -> dict:
+def utc_offset_hours(zone: str | None, at: dt.datetime | None = None) -> float | None:
+    """HSDS 3.0's schedule `timezone`: the zone's UTC offset in hours (now, or at `at`)."""
+    if not zone:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    offset = (at or dt.datetime.now(dt.timezone.utc)).astimezone(tz).utcoffset()
+    return offset.total_seconds() / 3600 if offset is not None else None
+
+
+def schedule(s: Schedule, zone: str | None = None) -> dict:
+    """`zone`: the IANA time zone of the place (the schedule's own when it has one). HSDS carries it
+    as a UTC offset (`timezone`); `timezone_name` keeps the zone itself, so daylight saving survives."""
+    zone = s.timezone or zone
     return _clean({
         "id": s.id, "service_id": s.service_id, "location_id": s.location_id,
         "service_at_location_id": s.service_at_location_id, "valid_from": _date(s.valid_from),
-        "valid_to": _date(s.valid_to), "timezone": None, "freq": (s.freq or "").upper() or None,
+        "valid_to": _date(s.valid_to), "timezone": utc_offset_hours(zone), "timezone_name": zone,
+        "freq": (s.freq or "").upper() or None,
         "interval": s.interval, "byday": s.byday,
         "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
         "closes_at": s.closes_at.strftime("%H:%M") if s.closes_at else None,
@@ -115,7 +132,7 @@ def service(svc: Service, attributes_by_link: dict | None = None, full: bool = T
         return doc
     doc.update({
         "phones": [phone(p) for p in svc.phones],
-        "schedules": [schedule(s) for s in svc.schedules],
+        "schedules": [schedule(s, _zone_of(svc)) for s in svc.schedules],
         "languages": [language(l) for l in svc.languages],
         "attributes": [attribute(a) for a in attrs],
         "organization": organization(svc.organization),
@@ -123,6 +140,11 @@ def service(svc: Service, attributes_by_link: dict | None = None, full: bool = T
                                  for sal in svc.service_at_locations],
     })
     return doc
+
+
+def _zone_of(svc: Service) -> str | None:
+    return next((sal.location.timezone for sal in svc.service_at_locations
+                 if sal.location is not None and sal.location.timezone), None)
 
 
 def service_at_location(sal: ServiceAtLocation, attributes_by_link: dict | None = None,
