@@ -301,7 +301,7 @@ def _resolve(resources: dict, reference, kind: str, where: str):
 
 
 def _phone_of(patient) -> str:
-    telecom = [t for t in (patient.telecom or []) if t.value and t.system in ("sms", "phone")]
+    telecom = [t for t in (patient.telecom or []) if t and t.value and t.system in ("sms", "phone")]
     telecom.sort(key=lambda t: (t.system != "sms", t.use != "mobile"))  # a texting number first
     for t in telecom:
         e164 = phones.normalize(t.value)
@@ -312,9 +312,12 @@ def _phone_of(patient) -> str:
 
 
 def _language_of(patient) -> str:
-    comms = sorted(patient.communication or [], key=lambda c: not c.preferred)
+    comms = sorted((c for c in patient.communication or [] if c is not None), key=lambda c: not c.preferred)
     for c in comms:
-        codes = [cd.code for cd in (c.language.coding or []) if cd.code] + ([c.language.text] if c.language.text else [])
+        language = getattr(c, "language", None)
+        if language is None:
+            continue
+        codes = [cd.code for cd in (language.coding or []) if cd and cd.code] + ([language.text] if language.text else [])
         for code in codes:
             tag = code.strip().lower()
             if tag.startswith("es") or tag.startswith("span"):
@@ -336,22 +339,35 @@ def _consents(resources: dict) -> bool:
 
 def _refer(task, resources: dict) -> str:
     """The referral the Task asks for; its id (the Task's and ServiceRequest's)."""
-    from directory.referrals.operations import ReferralError, create_referral
+    try:
+        performer, phone, language, share = _read_request(task, resources)
+    except (AttributeError, TypeError) as exc:  # the models leave cardinalities to us: a missing element
+        raise FhirError(422, "invalid", f"The referral is missing a required element ({type(exc).__name__}).") from None
+    return _make_referral(performer, phone, language, share)
+
+
+def _read_request(task, resources: dict):
+    """(performer reference, the patient's number, language, consent to share) from the resources."""
     if task.status != "requested":
         raise FhirError(422, "invalid", "A new referral Task has status 'requested'.", "Task.status")
     if task.intent not in ("order", "plan", "proposal"):
         raise FhirError(422, "invalid", "Task.intent is order.", "Task.intent")
     sr = _resolve(resources, task.focus, "ServiceRequest", "Task.focus")
-    codes = {(cd.system, cd.code) for cat in (sr.category or []) for cd in (cat.coding or [])}
+    codes = {(cd.system, cd.code) for cat in (sr.category or []) if cat for cd in (cat.coding or []) if cd}
     if not any(code == "sdoh" for _, code in codes):
         raise FhirError(422, "required", "ServiceRequest.category must hold the SDOH category "
                         "(http://hl7.org/fhir/us/core/CodeSystem/us-core-category#sdoh).", "ServiceRequest.category")
-    performers = [p.reference for p in (sr.performer or []) if p.reference]
+    performers = [p.reference for p in (sr.performer or []) if p and p.reference]
     if len(performers) != 1 or not performers[0].startswith("HealthcareService/"):
         raise FhirError(422, "required", "ServiceRequest.performer must be one HealthcareService/<service id>.",
                         "ServiceRequest.performer")
     patient = _resolve(resources, sr.subject, "Patient", "ServiceRequest.subject")
-    phone, language, share = _phone_of(patient), _language_of(patient), _consents(resources)
+    return performers[0], _phone_of(patient), _language_of(patient), _consents(resources)
+
+
+def _make_referral(performer: str, phone: str, language: str, share: bool) -> str:
+    from directory.referrals.operations import ReferralError, create_referral
+    performers = [performer]
     client_id, client_name, source = g.fhir_client
     try:
         with db.Session.begin() as s:

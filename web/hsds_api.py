@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from directory import db
 from directory.catalog import geo, hsds, views
+from directory.catalog.codes import CATEGORIES
 from directory.catalog.export import to_hsds
 from directory.catalog.geocode import default_geocoder
 from directory.catalog.hsds_ids import native_id
@@ -45,6 +46,9 @@ def accepts(*names: str):
             if unknown:
                 raise BadInput(f"Unknown parameter '{unknown[0]}' here. Known: {', '.join(sorted(known)) or 'none'}.",
                                code="unknown_parameter")
+            empty = sorted(name for name, value in request.args.items() if value == "" and name != "search")
+            if empty:
+                raise BadInput(f"{empty[0]} is empty: give it a value or leave it out.")
             if request.args.get("format", "json") != "json":
                 raise BadInput("format: only json is served (pages; ndjson streaming is not offered).")
             return view(*args, **kwargs)
@@ -140,6 +144,8 @@ def services():
         if request.args.get("organization_id"):
             stmt = stmt.where(Service.organization_id == native_id(s, Organization, request.args["organization_id"]))
         if request.args.get("category"):
+            if request.args["category"] not in CATEGORIES:
+                raise BadInput(f"Unknown category. Use one of: {', '.join(CATEGORIES)}.", code="unknown_category")
             stmt = stmt.where(Service.category == request.args["category"])
         if since is not None:
             stmt = stmt.where(Service.last_modified >= since)

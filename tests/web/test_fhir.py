@@ -181,3 +181,55 @@ def test_bad_bodies_are_operation_outcomes(client, token):
     outcome(r, 405)
     assert "GET" in r.headers["Allow"]
     outcome(client.get("/fhir/Nothing/1", headers=auth(token)), 404)
+
+
+# --- fuzzing: whatever arrives, a 4xx OperationOutcome or a success, never a 500 ----------------
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids, max_size=4),
+                    max_leaves=20)
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+
+
+def _leaves(doc, path=()):
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _leaves(v, path + (i,))
+    yield path
+
+
+BUNDLE_PATHS = [p for p in _leaves(referral_bundle("HealthcareService/x")) if p]
+
+
+@FUZZ
+@given(mutations=st.lists(st.tuples(st.sampled_from(BUNDLE_PATHS), JSON), min_size=1, max_size=3))
+def test_fuzzed_bundles_never_crash(client, token, mutations):
+    bundle = referral_bundle(f"HealthcareService/{HARBOR}")
+    for path, value in mutations:
+        parent = bundle
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            pass
+    r = post(client, token, bundle)
+    assert r.status_code < 500 and r.mimetype == FHIR, r.data[:300]
+
+
+@FUZZ
+@given(body=JSON, path=st.sampled_from(["/fhir", "/fhir/Task"]))
+def test_random_json_never_crashes(client, token, body, path):
+    r = post(client, token, body, path)
+    assert 400 <= r.status_code < 500 and r.mimetype == FHIR
+
+
+@FUZZ
+@given(query=st.dictionaries(st.sampled_from(["_lastUpdated", "_count", "_offset", "x"]), st.text(max_size=30), max_size=3))
+def test_random_task_searches_never_crash(client, token, query):
+    r = client.get("/fhir/Task", query_string=query, headers=auth(token))
+    assert r.status_code < 500 and r.mimetype == FHIR
