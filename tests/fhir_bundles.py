@@ -1,6 +1,8 @@
 """FHIR referral Bundles as a clinic's system sends them (SDOH Clinical Care), for tests."""
 from __future__ import annotations
 
+import copy
+
 SDOH = {"system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-category", "code": "sdoh"}
 
 
@@ -30,9 +32,9 @@ def referral_bundle(performer: str, phone: str | None = "+15415550123", language
             "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
             "patient": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"},
             "provision": {"type": "permit"}}))
-    return {"resourceType": "Bundle", "type": "transaction",
-            "entry": [{"fullUrl": f"urn:uuid:{uid}", "resource": res,
-                       "request": {"method": "POST", "url": res["resourceType"]}} for uid, res in entries]}
+    return copy.deepcopy({"resourceType": "Bundle", "type": "transaction",  # nothing shared: tests mutate it
+                          "entry": [{"fullUrl": f"urn:uuid:{uid}", "resource": res,
+                                     "request": {"method": "POST", "url": res["resourceType"]}} for uid, res in entries]})
 
 
 def fhir_client(runner, name: str) -> str:
