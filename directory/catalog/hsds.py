@@ -97,6 +97,7 @@ def location(loc: Location, attributes=()) -> dict:
         "description": loc.description, "transportation": loc.transportation,
         "latitude": loc.latitude, "longitude": loc.longitude,
         "external_identifier": loc.external_identifier, "external_identifier_type": loc.external_identifier_type,
+        "timezone_name": loc.timezone,  # HSDS has none on locations; an online meeting's zone survives a round trip
         "addresses": [address(a) for a in loc.addresses],
         "phones": [phone(p) for p in loc.phones],
         "accessibility": [_clean({"id": a.id, "location_id": a.location_id, "description": a.description,
@@ -105,10 +106,17 @@ def location(loc: Location, attributes=()) -> dict:
     })
 
 
+SOURCE_SCHEME = "signpost"  # organization_identifiers: where a record came from (demo, meeting-guide, hsds...)
+
+
 def organization(org: Organization, services=None) -> dict:
     doc = _clean({"id": org.id, "name": org.name, "alternate_name": org.alternate_name,
                   "description": org.description or "", "email": org.email, "website": org.website,
                   "legal_status": org.legal_status, "year_incorporated": org.year_incorporated})
+    if org.source:
+        doc["organization_identifiers"] = [{"id": f"{org.id}#source", "organization_id": org.id,
+                                            "identifier_scheme": SOURCE_SCHEME, "identifier_type": "source",
+                                            "identifier": org.source}]
     if services is not None:
         doc["services"] = services
     return doc
@@ -130,6 +138,8 @@ def service(svc: Service, attributes_by_link: dict | None = None, full: bool = T
     })
     if not full:
         return doc
+    if svc.capacity_available is not None or svc.capacity_maximum is not None:
+        doc["capacities"] = [capacity(svc)]
     doc.update({
         "phones": [phone(p) for p in svc.phones],
         "schedules": [schedule(s, _zone_of(svc)) for s in svc.schedules],
@@ -145,6 +155,16 @@ def service(svc: Service, attributes_by_link: dict | None = None, full: bool = T
 def _zone_of(svc: Service) -> str | None:
     return next((sal.location.timezone for sal in svc.service_at_locations
                  if sal.location is not None and sal.location.timezone), None)
+
+
+def capacity(svc: Service) -> dict:
+    """HSDS 3.1's service_capacity (3.0 has none; additional properties are allowed): the beds free now."""
+    unit = svc.capacity_unit or "beds"
+    return _clean({"id": f"{svc.id}#capacity", "service_id": svc.id,
+                   "unit": {"id": f"signpost-unit-{unit}", "name": unit, "scheme": "signpost"},
+                   "available": svc.capacity_available, "maximum": svc.capacity_maximum,
+                   "updated": (svc.capacity_updated_at.replace(tzinfo=dt.timezone.utc).isoformat()
+                               if svc.capacity_updated_at else None)})
 
 
 def service_at_location(sal: ServiceAtLocation, attributes_by_link: dict | None = None,
