@@ -155,6 +155,9 @@ def create_referral():
     share = strict_bool(body.get("share_with_provider"), "share_with_provider")
     try:
         with db.Session.begin() as s:
+            from directory.catalog.hsds_ids import native_id
+            from directory.catalog.models import Service
+            service_id = native_id(s, Service, service_id)  # our id or its HSDS UUID
             ref = make(s, service_id=service_id, source=source, client_ref=client_ref, created_by="bot",
                        share_with_provider=share, language=language)
             from directory.people.models import OutboundMessage

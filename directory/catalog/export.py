@@ -10,12 +10,13 @@ Files written to DIR (each a JSON list, streamed, replaced only when the whole e
 Ids. HSDS 3.0 ids are UUIDs. Ours are UUIDs where we mint them, but imports keep the source's ids
 (`mg-oc:<slug>`, `miami-211-hsds:136`, `signpost-category-treatment`), so every id and *_id that
 is not a UUID is written as uuid5(EXPORT_NAMESPACE, id): stable between exports, the same wherever
-it is referenced. Re-importing an export into another Signpost gives the same rows again
+it is referenced, and the same in the read API (web/hsds_api.py maps its documents through
+`to_hsds` too); a mapped record keeps our id in `identifiers` (scheme `signpost`, type `source_id`). Re-importing an export into another Signpost gives the same rows again
 (categories and filters included, by term code); into the same database it would add copies
 under the UUIDs. Web addresses without a scheme ("www.example.org") get "http://".
 
-Validation. Every document is checked with jsonschema (draft 2020-12, with format checks such as
-uuid and email) against the table schemas in the HSDS schema folder (`HSDS_SCHEMA_DIR`, default
+Validation. Every document is checked with jsonschema (draft 2020-12, with format checks: uuid,
+email, and uri and date-time through rfc3986-validator and rfc3339-validator) against the table schemas in the HSDS schema folder (`HSDS_SCHEMA_DIR`, default
 ../shared/data/hsds-3.0/schema beside the project), through a `referencing` registry, so the
 `$ref`s between table schemas resolve the way the compiled schemas inline them. These table
 schemas are what compiled/service.json etc. are built from; loading them is much faster than the

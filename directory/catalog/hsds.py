@@ -1,8 +1,10 @@
 """HSDS 3.0 documents from our rows: the read API (/api/v1/services, ...) and the export use these.
 
 Shapes follow ../shared/data/hsds-3.0/schema (compiled/service.json etc.); tests validate them.
-Our additions that HSDS 3.0 lacks travel as attributes (category, attribute codes) and as
-`x-signpost` fields nowhere: exports stay plain HSDS.
+Our additions that HSDS 3.0 lacks travel as attributes (category, attribute codes), as HSDS 3.1's
+service capacity (`capacities`), as the IANA zone beside the UTC offset (`timezone_name`) and as an
+`organization_identifiers` entry naming the source: additional properties the schemas allow, so
+exports stay valid HSDS 3.0 and a round trip keeps them.
 """
 from __future__ import annotations
 

@@ -143,3 +143,9 @@ def test_official_parameters_all_known(app, shared_data):
         names = {p.get("name") or official["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"]
                  for p in official["paths"][path]["get"].get("parameters", [])}
         assert names <= views[endpoint].accepted_parameters, (path, names - views[endpoint].accepted_parameters)
+
+
+def test_referral_by_hsds_id(client):
+    r = client.post("/api/v1/referrals", json={"service_id": hsds_id(HARBOR), "client_ref": "p1"},
+                    headers={"Authorization": "Bearer test-token"})
+    assert r.status_code == 201 and r.get_json()["referral"]["service_id"] == HARBOR
