@@ -57,13 +57,25 @@ def hsds_id(value: str) -> str:
     return value if _UUID_RE.match(value) else str(uuid.uuid5(EXPORT_NAMESPACE, value))
 
 
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # RFC 3986's reserved and unreserved marks; the rest is escaped
+
+
+@functools.lru_cache(maxsize=10_000)
 def _url(value: str) -> str | None:
+    """A web address with a scheme that passes `format: uri` (characters such as { } | percent-encoded),
+    or None when there is no address to be had ("call us", "n/a")."""
     value = value.strip()
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+        if " " in value or "." not in value:
+            return None
+        value = "http://" + value
+    from urllib.parse import quote
+    value = quote(value, safe=_URI_SAFE)
+    try:
+        from rfc3986_validator import validate_rfc3986
+    except ImportError:  # the validator is what format: uri checks with; without it, trust the escaping
         return value
-    if " " in value or "." not in value:
-        return None
-    return "http://" + value
+    return value if validate_rfc3986(value, rule="URI") else None
 
 
 def to_hsds(doc):

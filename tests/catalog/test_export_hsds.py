@@ -119,3 +119,14 @@ def test_round_trip_keeps_capacity_online_time_zones_and_sources(shared_data, tm
         assert {loc.id: loc.timezone for loc in s.query(Location).filter(Location.location_type == "virtual")} == virtual
         assert {sch.id: sch.timezone for sch in s.query(Schedule).filter(Schedule.timezone.is_not(None))} == zones
         assert {o.id: o.source for o in s.query(Organization)} == sources
+
+
+@pytest.mark.parametrize("given,written", [
+    ("http://www.biscayneparkfl.gov/index.asp?Type=B_BASIC&SEC={D4C91E1B-FFB7}",  # Miami 211 has such
+     "http://www.biscayneparkfl.gov/index.asp?Type=B_BASIC&SEC=%7BD4C91E1B-FFB7%7D"),
+    ("www.example.org", "http://www.example.org"), ("https://a.example/c d", "https://a.example/c%20d"),
+    ("n/a", None), ("http://[broken", None), ("mailto:x@example.org", "mailto:x@example.org"),
+])
+def test_web_addresses_pass_format_uri(given, written):
+    from directory.catalog.export import _url
+    assert _url(given) == written
