@@ -33,8 +33,14 @@ def same_secret(given: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
 
 
+MAX_JSON_BYTES = 1_000_000  # a referral Bundle is a few KB
+
+
 def json_body(request: Request):
-    """The parsed JSON body, or BadInput: not JSON, malformed, or nested too deeply to parse."""
+    """The parsed JSON body, or BadInput: too big (413), not JSON, malformed, or nested too deeply to parse."""
+    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
+        raise BadInput(f"The body is too large (at most {MAX_JSON_BYTES:,} bytes).", status=413, code="too_large")
+    request.max_content_length = MAX_JSON_BYTES  # a chunked body without a length stops there too
     try:
         body = request.get_json(silent=True, force=request.mimetype.endswith("+json"))
     except RecursionError:

@@ -44,8 +44,10 @@ def _page_of(*refs):
 def openapi_document(base_url: str) -> dict:
     doc = _document(base_url)
     for item in doc["paths"].values():  # any operation refuses a repeated or unknown parameter
-        for operation in item.values():
+        for method, operation in item.items():
             operation["responses"].setdefault("400", ERROR)
+            if method == "post":  # a body over a megabyte
+                operation["responses"].setdefault("413", ERROR)
     return doc
 
 

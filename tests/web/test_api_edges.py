@@ -100,3 +100,9 @@ def test_strict_paging(client, query):
 
 def test_repeated_attributes_still_a_list(client):
     assert client.get("/api/v1/search?near=92701&attributes=women&attributes=wheelchair").status_code == 200
+
+
+def test_a_huge_body_is_413_json(client):
+    r = client.post("/api/v1/referrals", data=b'{"service_id": "' + b"x" * 2_000_000 + b'"}',
+                    content_type="application/json", headers=TOKEN)
+    _error(r, 413)

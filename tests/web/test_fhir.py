@@ -233,3 +233,7 @@ def test_random_json_never_crashes(client, token, body, path):
 def test_random_task_searches_never_crash(client, token, query):
     r = client.get("/fhir/Task", query_string=query, headers=auth(token))
     assert r.status_code < 500 and r.mimetype == FHIR
+
+
+def test_a_huge_body_is_413(client, token):
+    outcome(client.post("/fhir", data=b"{" + b" " * 2_000_000 + b"}", headers=auth(token), content_type=FHIR), 413)
