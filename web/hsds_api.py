@@ -2,7 +2,9 @@
 
 Every parameter of ../shared/data/hsds-3.0/schema/openapi.json is implemented or refused with a
 400 (`format=ndjson`); a parameter an endpoint does not know is a 400 too. Lists carry each
-record's direct fields; `full=true` (and, for organizations, `full_service=true`) nests the rest.
+record's direct fields; `full=true` (and, for organizations, `full_service=true`) nests the rest. Taxonomies are the
+distinct `taxonomy` names of our terms (we keep no taxonomy table): the name is the id, a UUID in
+documents, and either names one.
 Ids are HSDS UUIDs (directory.catalog.hsds_ids); a request may name a record by either id.
 """
 from __future__ import annotations
@@ -97,8 +99,9 @@ def _with_term(column, session):
         term = native_id(session, TaxonomyTerm, request.args["taxonomy_term_id"])
         clauses.append(column.in_(select(Attribute.link_id).where(Attribute.taxonomy_term_id == term)))
     if request.args.get("taxonomy_id"):
+        name = _taxonomy_name(session, request.args["taxonomy_id"])
         clauses.append(column.in_(select(Attribute.link_id).join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-                                  .where(TaxonomyTerm.taxonomy == request.args["taxonomy_id"])))
+                                  .where(TaxonomyTerm.taxonomy == name)))
     return clauses
 
 
@@ -284,17 +287,47 @@ def service_at_location_detail(sal_id):
         return jsonify(to_hsds(hsds.service_at_location(sal, attrs)))
 
 
+def _taxonomy_name(session, given: str) -> str:
+    """A taxonomy named by its name or its HSDS UUID."""
+    from directory.catalog.export import hsds_id
+    names = session.scalars(select(TaxonomyTerm.taxonomy).distinct()).all()
+    return next((n for n in names if n and given in (n, hsds_id(n))), given)
+
+
+@bp.get("/taxonomies")
+@accepts(*PAGING, "search")
+def taxonomies():
+    page, per_page = _page_args()
+    names = select(TaxonomyTerm.taxonomy).where(TaxonomyTerm.taxonomy.is_not(None)).distinct()
+    if (clause := _search_clause(TaxonomyTerm.taxonomy)) is not None:
+        names = names.where(clause)
+    with db.Session() as s:
+        page_doc = _hsds_page(s, names.order_by(TaxonomyTerm.taxonomy), page, per_page,
+                              lambda rows: [to_hsds(hsds.taxonomy(n)) for n in rows])
+        return jsonify(page_doc)
+
+
+@bp.get("/taxonomies/<taxonomy_id>")
+@accepts()
+def taxonomy_detail(taxonomy_id):
+    with db.Session() as s:
+        name = _taxonomy_name(s, taxonomy_id)
+        if s.scalar(select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy == name).limit(1)) is None:
+            raise ApiError(404, "not_found", f"No taxonomy with id '{taxonomy_id}'.")
+        return jsonify(to_hsds(hsds.taxonomy(name)))
+
+
 @bp.get("/taxonomy_terms")
 @accepts(*PAGING, "search", "taxonomy_id", "top_only", "parent_id", "taxonomy")
 def taxonomy_terms():
     page, per_page = _page_args()
     stmt = select(TaxonomyTerm).order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.code, TaxonomyTerm.id)
-    taxonomy = request.args.get("taxonomy_id") or request.args.get("taxonomy")
-    if taxonomy:
-        stmt = stmt.where(TaxonomyTerm.taxonomy == taxonomy)
     if (clause := _search_clause(TaxonomyTerm.name)) is not None:
         stmt = stmt.where(clause)
     with db.Session() as s:
+        taxonomy = request.args.get("taxonomy_id") or request.args.get("taxonomy")
+        if taxonomy:
+            stmt = stmt.where(TaxonomyTerm.taxonomy == _taxonomy_name(s, taxonomy))
         if request.args.get("parent_id"):
             stmt = stmt.where(TaxonomyTerm.parent_id == native_id(s, TaxonomyTerm, request.args["parent_id"]))
         if _flag("top_only"):

@@ -28,8 +28,20 @@ def _clean(d: dict) -> dict:
 
 def taxonomy_term(t: TaxonomyTerm) -> dict:
     return _clean({"id": t.id, "code": t.code, "name": t.name, "description": t.description or t.name,
-                   "parent_id": t.parent_id, "taxonomy": t.taxonomy, "language": t.language,
-                   "term_uri": t.term_uri})
+                   "parent_id": t.parent_id, "taxonomy": t.taxonomy, "taxonomy_id": t.taxonomy,
+                   "language": t.language, "term_uri": t.term_uri})
+
+
+TAXONOMY_DESCRIPTIONS = {"signpost-category": "Signpost's need categories (support_group, sober_living, housing, "
+                                              "transportation, treatment).",
+                         "signpost-attribute": "Signpost's filters (women only, MAT-friendly, wheelchair access...).",
+                         "meeting-guide": "Meeting Guide meeting types."}
+
+
+def taxonomy(name: str) -> dict:
+    """A taxonomy: we keep only its name on each term, which serves as its id (a UUID in documents)."""
+    return {"id": name, "name": name,
+            "description": TAXONOMY_DESCRIPTIONS.get(name, f"The terms of the {name} taxonomy, as imported.")}
 
 
 def attribute(a: Attribute) -> dict:

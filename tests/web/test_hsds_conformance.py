@@ -52,6 +52,7 @@ def test_root_names_version_and_openapi(client, shared_data):
     ("/api/v1/organizations?per_page=100", "organization_list.json"),
     ("/api/v1/service_at_locations?per_page=100", "service_at_location_list.json"),
     ("/api/v1/taxonomy_terms?per_page=100", "taxonomy_term.json"),
+    ("/api/v1/taxonomies", "taxonomy.json"),
 ])
 def test_lists_are_direct_fields_and_valid(client, shared_data, path, schema):
     page = client.get(path).get_json()
@@ -136,7 +137,7 @@ def test_official_parameters_all_known(app, shared_data):
     """Every parameter the official OpenAPI gives an endpoint is one ours accepts (implemented, or refused by value)."""
     official = json.loads((shared_data / "hsds-3.0/schema/openapi.json").read_text())
     views = app.view_functions
-    ours = {"/services": "api.services", "/organizations": "api.organizations",
+    ours = {"/taxonomies": "api.taxonomies", "/services": "api.services", "/organizations": "api.organizations",
             "/service_at_locations": "api.service_at_locations", "/taxonomy_terms": "api.taxonomy_terms",
             "/organizations/{id}": "api.organization_detail"}
     for path, endpoint in ours.items():
@@ -149,3 +150,17 @@ def test_referral_by_hsds_id(client):
     r = client.post("/api/v1/referrals", json={"service_id": hsds_id(HARBOR), "client_ref": "p1"},
                     headers={"Authorization": "Bearer test-token"})
     assert r.status_code == 201 and r.get_json()["referral"]["service_id"] == HARBOR
+
+
+def test_taxonomies_by_name_or_uuid(client, shared_data):
+    page = client.get("/api/v1/taxonomies").get_json()
+    by_name = {t["name"]: t for t in page["contents"]}
+    category = by_name["signpost-category"]
+    assert UUID.match(category["id"]) and category["id"] == hsds_id("signpost-category")
+    assert client.get(f"/api/v1/taxonomies/{category['id']}").get_json()["name"] == "signpost-category"
+    assert client.get("/api/v1/taxonomies/signpost-category").get_json()["id"] == category["id"]
+    assert client.get("/api/v1/taxonomies/nope").status_code == 404
+    terms = client.get(f"/api/v1/taxonomy_terms?taxonomy_id={category['id']}").get_json()["contents"]
+    assert len(terms) == 5 and all(t["taxonomy_id"] == category["id"] for t in terms)
+    by_uuid = client.get(f"/api/v1/services?taxonomy_id={category['id']}").get_json()["total_items"]
+    assert by_uuid == client.get("/api/v1/services?taxonomy_id=signpost-category").get_json()["total_items"] > 0
