@@ -1,7 +1,7 @@
 """The HSDS 3.0 read API under /api/v1 (the official OpenAPI's endpoints and parameters).
 
-Every parameter of ../shared/data/hsds-3.0/schema/openapi.json is implemented or refused with a
-400 (`format=ndjson`); a parameter an endpoint does not know is a 400 too. Lists carry each
+Every parameter of ../shared/data/hsds-3.0/schema/openapi.json is implemented (`format=ndjson`:
+every result, one document a line, no pages); a parameter an endpoint does not know is a 400. Lists carry each
 record's direct fields; `full=true` (and, for organizations, `full_service=true`) nests the rest. Taxonomies are the
 distinct `taxonomy` names of our terms (we keep no taxonomy table): the name is the id, a UUID in
 documents, and either names one.
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -51,8 +52,8 @@ def accepts(*names: str):
             empty = sorted(name for name, value in request.args.items() if value == "" and name != "search")
             if empty:
                 raise BadInput(f"{empty[0]} is empty: give it a value or leave it out.")
-            if request.args.get("format", "json") != "json":
-                raise BadInput("format: only json is served (pages; ndjson streaming is not offered).")
+            if request.args.get("format", "json") not in ("json", "ndjson"):
+                raise BadInput("format is json (pages) or ndjson (every result, one document a line).")
             return view(*args, **kwargs)
         checked.accepted_parameters = known
         return checked
@@ -79,6 +80,23 @@ def _modified_after() -> dt.datetime | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)  # stored as naive UTC
     return moment
+
+
+NDJSON_BATCH = 500
+
+
+def _listing(session, stmt, page, per_page, render):
+    """The answer of a list endpoint: an HSDS page (JSON), or with format=ndjson every result, one a line."""
+    if request.args.get("format") != "ndjson":
+        return jsonify(_hsds_page(session, stmt, page, per_page, render))
+    lines, offset = [], 0
+    while True:  # in batches: each renders its rows' documents with one set of queries
+        rows = session.scalars(stmt.limit(NDJSON_BATCH).offset(offset)).all()
+        lines.extend(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) for doc in render(rows))
+        if len(rows) < NDJSON_BATCH:
+            break
+        offset += NDJSON_BATCH
+    return current_app.response_class("".join(line + "\n" for line in lines), mimetype="application/x-ndjson")
 
 
 def _hsds_page(session, stmt, page, per_page, render):
@@ -159,7 +177,7 @@ def services():
         else:
             stmt = stmt.options(*_service_options()) if full else stmt
             render = lambda rows: render_services(s, rows, full)  # noqa: E731
-        return jsonify(_hsds_page(s, stmt, page, per_page, render))
+        return _listing(s, stmt, page, per_page, render)
 
 
 def _minimal(svc: Service) -> dict:
@@ -193,7 +211,7 @@ def organizations():
             if not (full or full_service):
                 return [to_hsds(hsds.organization(o)) for o in rows]
             return [_organization_with_services(s, o, full_service) for o in rows]
-        return jsonify(_hsds_page(s, stmt, page, per_page, render))
+        return _listing(s, stmt, page, per_page, render)
 
 
 def _organization_with_services(session, org, full_service: bool) -> dict:
@@ -256,7 +274,7 @@ def service_at_locations():
                 return [to_hsds(_sal_direct(r)) for r in rows]
             attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
             return [to_hsds(hsds.service_at_location(r, attrs)) for r in rows]
-        return jsonify(_hsds_page(s, stmt, page, per_page, render))
+        return _listing(s, stmt, page, per_page, render)
 
 
 def _sal_direct(sal: ServiceAtLocation) -> dict:
@@ -302,9 +320,8 @@ def taxonomies():
     if (clause := _search_clause(TaxonomyTerm.taxonomy)) is not None:
         names = names.where(clause)
     with db.Session() as s:
-        page_doc = _hsds_page(s, names.order_by(TaxonomyTerm.taxonomy), page, per_page,
-                              lambda rows: [to_hsds(hsds.taxonomy(n)) for n in rows])
-        return jsonify(page_doc)
+        return _listing(s, names.order_by(TaxonomyTerm.taxonomy), page, per_page,
+                        lambda rows: [to_hsds(hsds.taxonomy(n)) for n in rows])
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
@@ -332,7 +349,7 @@ def taxonomy_terms():
             stmt = stmt.where(TaxonomyTerm.parent_id == native_id(s, TaxonomyTerm, request.args["parent_id"]))
         if _flag("top_only"):
             stmt = stmt.where(TaxonomyTerm.parent_id.is_(None))
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: [to_hsds(hsds.taxonomy_term(t)) for t in rows]))
+        return _listing(s, stmt, page, per_page, lambda rows: [to_hsds(hsds.taxonomy_term(t)) for t in rows])
 
 
 @bp.get("/taxonomy_terms/<term_id>")

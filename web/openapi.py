@@ -13,7 +13,8 @@ def _q(name, description, schema, required=False):
 ERROR = {"$ref": "#/components/responses/Error"}
 PAGE_PARAMS = [_q("page", "Page number (from 1).", {"type": "integer", "minimum": 1}),
                _q("per_page", "Rows per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
-               _q("format", "Only json is served (pages).", {"type": "string", "enum": ["json"]})]
+               _q("format", "json (pages, the default) or ndjson (every result, one document a line).",
+                  {"type": "string", "enum": ["json", "ndjson"]})]
 BOOL = {"type": "boolean"}
 HSDS_FILTERS = [_q("search", "Name contains.", {"type": "string"}),
                 _q("taxonomy_term_id", "Only services with this term (HSDS UUID or our id).", {"type": "string"}),
@@ -46,6 +47,8 @@ def openapi_document(base_url: str) -> dict:
     for item in doc["paths"].values():  # any operation refuses a repeated or unknown parameter
         for method, operation in item.items():
             operation["responses"].setdefault("400", ERROR)
+            if any(p["name"] == "format" for p in operation.get("parameters", [])):
+                operation["responses"]["200"]["content"]["application/x-ndjson"] = {"schema": {"type": "string"}}
             if method == "post":  # a body over a megabyte
                 operation["responses"].setdefault("413", ERROR)
     return doc

@@ -127,7 +127,7 @@ def test_taxonomy_filters(client):
     assert client.get("/api/v1/services?taxonomy_id=signpost-category").get_json()["total_items"] > 0
 
 
-@pytest.mark.parametrize("query", ["format=ndjson", "colour=blue", "full=perhaps", "minimal=true&full=true"])
+@pytest.mark.parametrize("query", ["format=xml", "colour=blue", "full=perhaps", "minimal=true&full=true"])
 def test_unknown_or_unsupported_parameters_are_400(client, query):
     r = client.get(f"/api/v1/services?{query}")
     assert r.status_code == 400 and r.get_json()["error"]["message"]
@@ -164,3 +164,19 @@ def test_taxonomies_by_name_or_uuid(client, shared_data):
     assert len(terms) == 5 and all(t["taxonomy_id"] == category["id"] for t in terms)
     by_uuid = client.get(f"/api/v1/services?taxonomy_id={category['id']}").get_json()["total_items"]
     assert by_uuid == client.get("/api/v1/services?taxonomy_id=signpost-category").get_json()["total_items"] > 0
+
+
+@pytest.mark.parametrize("path,schema", [("/api/v1/services?format=ndjson", "service_list.json"),
+                                         ("/api/v1/services?format=ndjson&full=true", "service.json"),
+                                         ("/api/v1/organizations?format=ndjson", "organization_list.json"),
+                                         ("/api/v1/taxonomy_terms?format=ndjson", "taxonomy_term.json")])
+def test_ndjson_is_every_result_one_a_line(client, shared_data, monkeypatch, path, schema):
+    from web import hsds_api
+    monkeypatch.setattr(hsds_api, "NDJSON_BATCH", 7)  # several batches
+    r = client.get(path)
+    assert r.status_code == 200 and r.mimetype == "application/x-ndjson"
+    docs = [json.loads(line) for line in r.get_data(as_text=True).splitlines()]
+    total = client.get(path.replace("format=ndjson", "per_page=1")).get_json()["total_items"]
+    assert len(docs) == total > 7 and len({d["id"] for d in docs}) == total
+    for doc in docs[:40]:
+        assert_valid(shared_data, schema, doc)
