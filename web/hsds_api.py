@@ -82,21 +82,30 @@ def _modified_after() -> dt.datetime | None:
     return moment
 
 
-NDJSON_BATCH = 500
+NDJSON_BATCH = 200
 
 
 def _listing(session, stmt, page, per_page, render):
-    """The answer of a list endpoint: an HSDS page (JSON), or with format=ndjson every result, one a line."""
+    """The answer of a list endpoint: an HSDS page (JSON), or with format=ndjson every result, one a
+    line, streamed in batches (each renders its rows with one set of queries; memory stays flat).
+    The stream keeps using the view's session after the view returns: a closed Session may be used
+    again (SQLAlchemy 2), and the stream closes it when done."""
     if request.args.get("format") != "ndjson":
         return jsonify(_hsds_page(session, stmt, page, per_page, render))
-    lines, offset = [], 0
-    while True:  # in batches: each renders its rows' documents with one set of queries
-        rows = session.scalars(stmt.limit(NDJSON_BATCH).offset(offset)).all()
-        lines.extend(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) for doc in render(rows))
-        if len(rows) < NDJSON_BATCH:
-            break
-        offset += NDJSON_BATCH
-    return current_app.response_class("".join(line + "\n" for line in lines), mimetype="application/x-ndjson")
+
+    def lines():
+        offset = 0
+        try:
+            while True:
+                rows = session.scalars(stmt.limit(NDJSON_BATCH).offset(offset)).all()
+                yield "".join(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n" for doc in render(rows))
+                if len(rows) < NDJSON_BATCH:
+                    return
+                session.expunge_all()
+                offset += NDJSON_BATCH
+        finally:
+            session.close()
+    return current_app.response_class(lines(), mimetype="application/x-ndjson")
 
 
 def _hsds_page(session, stmt, page, per_page, render):
