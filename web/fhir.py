@@ -148,16 +148,28 @@ def _own_referral(s, referral_id: str) -> Referral:
     return referral
 
 
-def _asked(s, referral_ids) -> set[str]:
-    """Referrals whose follow-up text went out (the Task is in progress until the person answers)."""
-    if not referral_ids:
-        return set()
-    return set(s.scalars(select(OutboundMessage.referral_id).where(
-        OutboundMessage.referral_id.in_(list(referral_ids)), OutboundMessage.kind == "follow_up")))
+def _texts(s, referral_ids) -> tuple[set[str], set[str]]:
+    """(referrals whose follow-up went out: in progress until the person answers,
+    referrals whose text to the person was blocked by their STOP)."""
+    asked, blocked = set(), set()
+    if referral_ids:
+        for rid, kind, status in s.execute(select(OutboundMessage.referral_id, OutboundMessage.kind, OutboundMessage.status)
+                                           .where(OutboundMessage.referral_id.in_(list(referral_ids)),
+                                                  OutboundMessage.kind.in_(("follow_up", "referral")))):
+            if kind == "follow_up":
+                asked.add(rid)
+            elif status == "blocked":
+                blocked.add(rid)
+    return asked, blocked
+
+
+def _tasks(s, referrals) -> list[dict]:
+    asked, blocked = _texts(s, [r.id for r in referrals])
+    return [shapes.task(r, r.id in asked, r.id in blocked) for r in referrals]
 
 
 def _task(s, referral: Referral) -> dict:
-    return shapes.task(referral, referral.id in _asked(s, [referral.id]))
+    return _tasks(s, [referral])[0]
 
 
 @bp.get("/Task/<task_id>")
@@ -208,7 +220,7 @@ def search_tasks():
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = s.scalars(stmt.order_by(Referral.updated_at, Referral.id).limit(count).offset(offset)).all() \
             if offset < total else []
-        asked = _asked(s, [r.id for r in rows])
+        tasks = _tasks(s, rows)
         query = "&".join(f"_lastUpdated={v}" for v in request.args.getlist("_lastUpdated"))
         link = lambda at: f"{_base()}/Task?{query + '&' if query else ''}_count={count}&_offset={at}"  # noqa: E731
         links = [{"relation": "self", "url": link(offset)}]
@@ -219,8 +231,8 @@ def search_tasks():
         return resource_response({
             "resourceType": "Bundle", "type": "searchset", "total": total, "link": links,
             "meta": {"lastUpdated": shapes.instant(_now())},
-            "entry": [{"fullUrl": f"{_base()}/Task/{r.id}", "resource": shapes.task(r, r.id in asked),
-                       "search": {"mode": "match"}} for r in rows]})
+            "entry": [{"fullUrl": f"{_base()}/Task/{t['id']}", "resource": t,
+                       "search": {"mode": "match"}} for t in tasks]})
 
 
 # --- referrals in -----------------------------------------------------------------------------

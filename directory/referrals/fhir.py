@@ -8,7 +8,8 @@ ServiceRequest (one referral, one Task).
 The Task follows the referral, read at read time from its status:
 sent -> requested, delivered -> received, accepted -> accepted (in-progress once the follow-up
 asked the person), full -> rejected (statusReason), connected -> completed, not_connected and
-failed -> failed (statusReason).
+failed -> failed (statusReason); an open referral whose text to the patient was blocked (they had
+texted STOP) -> failed too: nothing will reach them.
 """
 from __future__ import annotations
 
@@ -50,8 +51,13 @@ def _clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if v not in (None, [], {}, "")}
 
 
-def task_status(referral: Referral, follow_up_asked: bool = False) -> tuple[str, str | None]:
+OPTED_OUT_REASON = "The patient has opted out of texts from us (STOP): the referral could not be sent."
+
+
+def task_status(referral: Referral, follow_up_asked: bool = False, opted_out: bool = False) -> tuple[str, str | None]:
     """(Task.status, statusReason text) for the referral's status now."""
+    if opted_out and referral.status in ("sent", "delivered"):
+        return "failed", OPTED_OUT_REASON
     status = TASK_STATUS.get(referral.status, "requested")
     if status == "accepted" and follow_up_asked:
         status = "in-progress"
@@ -61,8 +67,8 @@ def task_status(referral: Referral, follow_up_asked: bool = False) -> tuple[str,
     return status, reason
 
 
-def task(referral: Referral, follow_up_asked: bool = False) -> dict:
-    status, reason = task_status(referral, follow_up_asked)
+def task(referral: Referral, follow_up_asked: bool = False, opted_out: bool = False) -> dict:
+    status, reason = task_status(referral, follow_up_asked, opted_out)
     return _clean({
         "resourceType": "Task", "id": referral.id,
         "meta": {"lastUpdated": instant(referral.updated_at or referral.created_at),

@@ -99,3 +99,15 @@ def test_not_connected_is_failed(sms_app, texter, rasa):
     replies(texter.text("2"))
     task = _task(client, token, task_id)
     assert task.status == "failed" and "not connected" in task.statusReason.text
+
+
+def test_a_patient_who_said_stop_gets_nothing_and_the_task_fails(sms_app, texter, rasa):
+    token = fhir_client(sms_app.test_cli_runner(), "south")
+    client = sms_app.test_client()
+    texter.text("STOP")
+    r = _post_bundle(client, token, referral_bundle(f"HealthcareService/{a_service_id()}", PHONE))
+    task_id = r.get_json()["entry"][2]["response"]["location"].split("/")[1]
+    (text,) = [m for m in outbox_rows() if m.kind == "referral"]
+    assert text.status == "blocked"
+    task = _task(client, token, task_id)
+    assert task.status == "failed" and "STOP" in task.statusReason.text
