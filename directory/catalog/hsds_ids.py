@@ -3,21 +3,20 @@
 Rows keep the source's ids (`mg-oc:<slug>`, `miami-211-hsds:136`); HSDS 3.0 wants UUIDs. The
 documents map each id that is not a UUID through `export.hsds_id` (uuid5, deterministic) at the
 serialization boundary and keep the source's id in `identifiers`. Requests may name a record
-either way: `native_id` turns an HSDS UUID back into our id by mapping the table's non-UUID ids
-(once per table and process, again when a UUID is not found: a new import).
+either way: `native_id` turns an HSDS UUID back into our id through a map of the table's non-UUID
+ids, built once per database and table and again when a UUID is not in it and the table's row
+count has changed since (an import); an unknown UUID otherwise costs one count, not a rebuild.
 """
 from __future__ import annotations
 
 import threading
-import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from directory.catalog.export import _UUID_RE, hsds_id
 
-_maps: dict[tuple[int, str], tuple[float, dict[str, str]]] = {}
+_maps: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
 _lock = threading.Lock()
-REBUILD_AFTER_S = 10.0  # an unknown UUID rebuilds the map at most this often (random UUIDs cost no scans)
 
 
 def _build(session, column) -> dict[str, str]:
@@ -32,11 +31,15 @@ def native_id(session, model, given: str) -> str:
     """Our id of the `model` row that `given` names (our id or its HSDS UUID); `given` when none matches."""
     if not given or not _UUID_RE.match(given) or session.get(model, given) is not None:
         return given
-    key = (id(session.get_bind().engine) if hasattr(session.get_bind(), "engine") else 0, model.__tablename__)
+    key = (str(session.get_bind().engine.url), model.__tablename__)
+    wanted = given.lower()
     with _lock:
-        built_at, mapping = _maps.get(key, (0.0, {}))
-        found = mapping.get(given.lower())
-        if found is None and time.monotonic() - built_at > REBUILD_AFTER_S:
-            _maps[key] = (time.monotonic(), _build(session, model.id))
-            found = _maps[key][1].get(given.lower())
+        count, mapping = _maps.get(key, (-1, {}))
+        found = mapping.get(wanted)
+        if found is None:
+            now = session.scalar(select(func.count()).select_from(model)) or 0
+            if now != count:
+                mapping = _build(session, model.id)
+                _maps[key] = (now, mapping)
+                found = mapping.get(wanted)
     return found or given

@@ -180,3 +180,12 @@ def test_ndjson_is_every_result_one_a_line(client, shared_data, monkeypatch, pat
     assert len(docs) == total > 7 and len({d["id"] for d in docs}) == total
     for doc in docs[:40]:
         assert_valid(shared_data, schema, doc)
+
+
+def test_a_record_added_after_the_id_map_is_found_by_its_uuid(client):
+    from directory import db
+    from directory.catalog.models import Organization
+    assert client.get(f"/api/v1/organizations/{uuid.uuid4()}").status_code == 404  # builds the map
+    with db.Session.begin() as s:
+        s.add(Organization(id="feed:org-2", name="Later Org", description="Imported later", source="hsds"))
+    assert client.get(f"/api/v1/organizations/{hsds_id('feed:org-2')}").get_json()["name"] == "Later Org"
