@@ -282,11 +282,11 @@ def transaction():
     tasks = [r for r in resources.values() if r.get_resource_type() == "Task"]
     if len({id(t) for t in tasks}) != 1:
         raise FhirError(422, "invalid", "A referral Bundle holds exactly one Task.", "Bundle.entry")
-    referral_id = _refer(tasks[0], resources)
+    referral_id, new = _refer(tasks[0], resources)
     with db.Session() as s:
         referral = s.get(Referral, referral_id)
         modified = shapes.instant(referral.created_at)
-    entries = [{"response": {"status": "201 Created", "location": f"{kind}/{referral_id}/_history/1",
+    entries = [{"response": {"status": "201 Created" if new else "200 OK", "location": f"{kind}/{referral_id}/_history/1",
                              "etag": 'W/"1"', "lastModified": modified}} for kind in order]
     return resource_response({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}, 200)
 
@@ -295,11 +295,11 @@ def transaction():
 def create_task():
     task = _parse("task.Task", _body("Task"))
     resources = {f"#{c.id}": c for c in (task.contained or []) if c.id}
-    referral_id = _refer(task, resources)
+    referral_id, new = _refer(task, resources)
     with db.Session() as s:
         referral = s.get(Referral, referral_id)
         doc = _task(s, referral)
-    return resource_response(doc, 201, {"Location": f"{_base()}/Task/{referral_id}/_history/1", "ETag": 'W/"1"'})
+    return resource_response(doc, 201 if new else 200, {"Location": f"{_base()}/Task/{referral_id}/_history/1", "ETag": 'W/"1"'})
 
 
 def _resolve(resources: dict, reference, kind: str, where: str):
@@ -349,13 +349,21 @@ def _consents(resources: dict) -> bool:
     return False
 
 
-def _refer(task, resources: dict) -> str:
-    """The referral the Task asks for; its id (the Task's and ServiceRequest's)."""
+def _refer(task, resources: dict) -> tuple[str, bool]:
+    """The referral the Task asks for: (its id, the Task's and ServiceRequest's; whether it is new).
+    A Task whose identifier this client sent before is that referral again: a retry texts nobody twice."""
     try:
         performer, phone, language, share = _read_request(task, resources)
+        external = next((f"{i.system or ''}|{i.value}"[:300] for i in (task.identifier or []) if i and i.value), None)
     except (AttributeError, TypeError) as exc:  # the models leave cardinalities to us: a missing element
         raise FhirError(422, "invalid", f"The referral is missing a required element ({type(exc).__name__}).") from None
-    return _make_referral(performer, phone, language, share)
+    if external:
+        with db.Session() as s:
+            known = s.scalar(select(Referral.id).where(Referral.api_client_id == g.fhir_client[0],
+                                                       Referral.external_ref == external))
+        if known:
+            return known, False
+    return _make_referral(performer, phone, language, share, external), True
 
 
 def _read_request(task, resources: dict):
@@ -377,7 +385,7 @@ def _read_request(task, resources: dict):
     return performers[0], _phone_of(patient), _language_of(patient), _consents(resources)
 
 
-def _make_referral(performer: str, phone: str, language: str, share: bool) -> str:
+def _make_referral(performer: str, phone: str, language: str, share: bool, external: str | None) -> str:
     from directory.referrals.operations import ReferralError, create_referral
     performers = [performer]
     client_id, client_name, source = g.fhir_client
@@ -389,7 +397,7 @@ def _make_referral(performer: str, phone: str, language: str, share: bool) -> st
                                 "ServiceRequest.performer")
             referral = create_referral(s, service_id=service_id, source=source, client_phone=phone,
                                        created_by=source, share_with_provider=share, language=language)
-            referral.api_client_id = client_id
+            referral.api_client_id, referral.external_ref = client_id, external
             person = phones.find(s, referral.client_ref)
             if person is not None:
                 person.language = language  # follow-ups in the patient's language too

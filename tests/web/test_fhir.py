@@ -237,3 +237,18 @@ def test_random_task_searches_never_crash(client, token, query):
 
 def test_a_huge_body_is_413(client, token):
     outcome(client.post("/fhir", data=b"{" + b" " * 2_000_000 + b"}", headers=auth(token), content_type=FHIR), 413)
+
+
+def test_a_retried_bundle_is_the_same_referral_and_texts_once(client, runner, token):
+    from directory import db
+    from directory.people.models import OutboundMessage
+    bundle = referral_bundle(f"HealthcareService/{HARBOR}")
+    bundle["entry"][2]["resource"]["identifier"] = [{"system": "urn:riverside:task", "value": "T-1"}]
+    first, again = post(client, token, bundle), post(client, token, bundle)
+    assert first.get_json()["entry"][2]["response"]["status"].startswith("201")
+    assert again.get_json()["entry"][2]["response"]["status"].startswith("200")
+    assert first.get_json()["entry"][2]["response"]["location"] == again.get_json()["entry"][2]["response"]["location"]
+    with db.Session() as s:
+        assert s.query(OutboundMessage).filter_by(kind="referral").count() == 1
+    other = fhir_client(runner, "other-clinic")  # the same identifier from another client is its own
+    assert post(client, other, bundle).get_json()["entry"][2]["response"]["status"].startswith("201")
