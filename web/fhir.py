@@ -1,4 +1,4 @@
-"""FHIR R4 under /fhir for clinics' systems (HL7 SDOH Clinical Care, "light" referral recipient).
+"""FHIR R4 under /fhir for clinics' systems (after HL7 SDOH Clinical Care's referral resources).
 
 A clinic's system (an API client with its own token, `flask --app web api-clients create NAME`)
 sends a transaction Bundle (Patient, ServiceRequest with performer = HealthcareService/<id>, Task

@@ -1,4 +1,9 @@
-"""FHIR R4 shapes of our rows (HL7 SDOH Clinical Care IG, its "light" recipient pattern).
+"""FHIR R4 shapes of our rows, after the HL7 SDOH Clinical Care IG's referral resources.
+
+Roles: the IG's Referral Source hosts the Task and the recipient polls it; a clinic without a FHIR
+server of its own cannot, so here the clinic sends the Task to us (the IG's "direct" submission)
+and polls it here, as a light participant would. We claim no IG profile: the shapes follow the
+IG's resources (Task with focus ServiceRequest, SDOH category, Consent, the capacity extension).
 
 Pure functions from rows to FHIR JSON (dicts); web/fhir.py parses what clinics send with the
 fhir.resources models and answers with these. Resource ids: a listing's HSDS UUID (our ids may
@@ -71,8 +76,7 @@ def task(referral: Referral, follow_up_asked: bool = False, opted_out: bool = Fa
     status, reason = task_status(referral, follow_up_asked, opted_out)
     return _clean({
         "resourceType": "Task", "id": referral.id,
-        "meta": {"lastUpdated": instant(referral.updated_at or referral.created_at),
-                 "profile": [f"{SDOH_IG}/StructureDefinition/SDOHCC-TaskForReferralManagement"]},
+        "meta": {"lastUpdated": instant(referral.updated_at or referral.created_at)},
         "identifier": [{"system": "https://signpost.example.org/referral-code", "value": referral.code}],
         "status": status,
         "statusReason": {"text": reason} if reason and status in ("rejected", "failed") else None,
@@ -180,10 +184,11 @@ def capability_statement(base_url: str, now: dt.datetime) -> dict:
         "resourceType": "CapabilityStatement", "status": "active", "date": instant(now), "kind": "instance",
         "publisher": "Signpost",
         "software": {"name": "Signpost"},
-        "implementation": {"description": "Signpost's referral directory (SDOH Clinical Care, light recipient)",
+        "implementation": {"description": "Signpost's referral directory: clinics send referral Tasks (with "
+                                          "their ServiceRequest, Patient and Consent, after HL7 SDOH Clinical "
+                                          "Care) and poll them here; listings as HealthcareService",
                            "url": f"{base_url}/fhir"},
         "fhirVersion": FHIR_VERSION, "format": ["application/fhir+json", "json"],
-        "instantiates": [f"{SDOH_IG}/CapabilityStatement/SDOHCC-ReferralRecipientLight"],
         "rest": [{
             "mode": "server",
             "security": {"description": "Each client's own bearer token (Authorization: Bearer <token>), "
