@@ -45,7 +45,9 @@ class FhirError(Exception):
 
 def resource_response(resource: dict, status: int = 200, headers=None):
     body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
-    return current_app.response_class(body, status=status, mimetype=FHIR_JSON, headers=headers or {})
+    # Referrals are about patients: no shared cache keeps them.
+    return current_app.response_class(body, status=status, mimetype=FHIR_JSON,
+                                      headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 def outcome_response(status: int, code: str, message: str, expression: str | None = None, headers=None):

@@ -97,7 +97,9 @@ def test_bundle_makes_a_referral_and_the_task_is_polled(client, token):
     assert r.status_code == 200 and r.mimetype == FHIR
     answer = Bundle.model_validate(r.get_json())
     task_id = answer.entry[2].response.location.split("/")[1]
-    task = Task.model_validate(client.get(f"/fhir/Task/{task_id}", headers=auth(token)).get_json())
+    r = client.get(f"/fhir/Task/{task_id}", headers=auth(token))
+    assert r.headers["Cache-Control"] == "no-store"
+    task = Task.model_validate(r.get_json())
     assert task.status == "requested" and task.owner.reference == f"HealthcareService/{hsds_id(HARBOR)}"
     sr = client.get(f"/fhir/{task.focus.reference}", headers=auth(token)).get_json()
     assert sr["performer"][0]["reference"] == f"HealthcareService/{hsds_id(HARBOR)}"
