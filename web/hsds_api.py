@@ -170,7 +170,7 @@ def services():
     with db.Session() as s:
         stmt = select(Service).order_by(Service.name, Service.id)
         if (clause := _search_clause(Service.name)) is not None:
-            stmt = stmt.where(clause)
+            stmt = stmt.where(clause | _search_clause(Service.description))  # HSDS: full text search
         if request.args.get("organization_id"):
             stmt = stmt.where(Service.organization_id == native_id(s, Organization, request.args["organization_id"]))
         if request.args.get("category"):

@@ -254,3 +254,9 @@ def test_a_retried_bundle_is_the_same_referral_and_texts_once(client, runner, to
         assert s.query(OutboundMessage).filter_by(kind="referral").count() == 1
     other = fhir_client(runner, "other-clinic")  # the same identifier from another client is its own
     assert post(client, other, bundle).get_json()["entry"][2]["response"]["status"].startswith("201")
+
+
+def test_a_service_request_without_subject_is_400(client, token):
+    bundle = referral_bundle(f"HealthcareService/{HARBOR}")
+    del bundle["entry"][1]["resource"]["subject"]  # 1..1 in R4: the model refuses it
+    outcome(post(client, token, bundle), 400)

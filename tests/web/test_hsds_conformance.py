@@ -189,3 +189,13 @@ def test_a_record_added_after_the_id_map_is_found_by_its_uuid(client):
     with db.Session.begin() as s:
         s.add(Organization(id="feed:org-2", name="Later Org", description="Imported later", source="hsds"))
     assert client.get(f"/api/v1/organizations/{hsds_id('feed:org-2')}").get_json()["name"] == "Later Org"
+
+
+def test_search_reads_names_and_descriptions(client):
+    from directory import db
+    from directory.catalog.models import Service
+    with db.Session() as s:
+        svc = s.get(Service, HARBOR)
+        word = next(w for w in (svc.description or "").split() if len(w) > 6 and w.lower() not in svc.name.lower())
+    found = client.get(f"/api/v1/services?search={word}&per_page=100").get_json()["contents"]
+    assert hsds_id(HARBOR) in {d["id"] for d in found}
