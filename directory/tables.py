@@ -14,6 +14,7 @@ def import_all_models() -> MetaData:
     from directory.catalog import models as _catalog  # noqa: F401
     from directory.people import models as _people  # noqa: F401
     from directory.referrals import models as _referrals  # noqa: F401
+    from directory.referrals import clients as _clients  # noqa: F401
     from directory.staff import models as _staff  # noqa: F401
     from directory.texting import models as _texting  # noqa: F401
     return Base.metadata

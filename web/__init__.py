@@ -24,8 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from directory.catalog.geocode import ZIPS
     ZIPS.load()
 
-    from web import api, cli, health
+    from web import api, cli, fhir, health, hsds_api  # noqa: F401  (hsds_api: its routes on api.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(fhir.bp)
     app.register_blueprint(health.bp)
     from web import sms; sms.init_app(app)  # SMS gateway /sms/*, simulator /dev/sms (not in production)
     from web import pages; pages.init_app(app)  # pages, sign-in, CSRF, rate limits, CSP
@@ -35,14 +36,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _json_errors_under_api(app: Flask) -> None:
-    """Unrouted /api/ paths (404, 405) answer in the API's JSON error envelope too."""
+    """Unrouted /api/ paths (404, 405) answer in the API's JSON error envelope too; /fhir ones as OperationOutcome."""
     from flask import request
     from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(HTTPException)
     def _http_error(exc):
+        if request.path == "/fhir" or request.path.startswith("/fhir/"):
+            from web.fhir import http_outcome
+            return http_outcome(exc)
         if request.path.startswith("/api/"):
-            from web.api import error_response
+            from web.api import error_response, http_error_headers
             return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"),
-                                  exc.description or exc.name)
+                                  exc.description or exc.name, http_error_headers(exc))
         return exc

@@ -6,46 +6,62 @@ itself fails, and then without details). Pagination is capped.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import math
 
 import orjson
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from directory import db
-from directory.catalog import geo
-from directory.catalog import hsds
 from directory.catalog import views
 from directory.catalog.geo import InvalidQuery
 from directory.catalog.geocode import PlaceNotFound, default_geocoder
-from directory.catalog.models import Address, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
 from directory.catalog.search.nearby import search
 from directory.catalog.search.results import find
+from web.http_input import BadInput, bearer_token, json_body, same_secret, single_args, strict_bool
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_PER_PAGE = 100
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-def error_response(status: int, code: str, message: str, **extra):
-    return jsonify({"error": {"code": code, "message": message, **extra}}), status
+def error_response(status: int, code: str, message: str, headers=None, **extra):
+    return jsonify({"error": {"code": code, "message": message, **extra}}), status, headers or {}
+
+
+def http_error_headers(exc: HTTPException) -> dict:
+    """What the HTTP error itself says beside its page: Allow on a 405, WWW-Authenticate on a 401."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="signpost"'}
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(exc: BadInput):
     return error_response(exc.status, exc.code, exc.message)
+
+
+# Lists a client may repeat (attributes=a&attributes=b); any other parameter given twice is refused.
+REPEATABLE_ARGS = frozenset({"attributes", "fellowship"})  # the bot sends a list of each
+
+
+@bp.before_request
+def _one_value_per_parameter():
+    single_args(request, REPEATABLE_ARGS)
 
 
 @bp.errorhandler(InvalidQuery)
@@ -61,7 +77,8 @@ def _unknown_place(exc: PlaceNotFound):
 
 @bp.errorhandler(HTTPException)
 def _http(exc: HTTPException):
-    return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name)
+    return error_response(exc.code or 400, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name,
+                          http_error_headers(exc))
 
 
 @bp.errorhandler(Exception)
@@ -72,27 +89,6 @@ def _unexpected(exc: Exception):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _page_args():
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise ApiError(400, "bad_request", "page and per_page must be whole numbers.") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ApiError(400, "bad_request", f"page must be 1 or more and per_page between 1 and {MAX_PER_PAGE}.")
-    return page, per_page
-
-
-def _hsds_page(session, stmt, page, per_page, render):
-    """HSDS 3.0 Page: total_items, total_pages, page_number, size, first_page, last_page, empty, contents."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    contents = render(rows)
-    pages = max(1, math.ceil(total / per_page))
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(contents),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not contents, "contents": contents}
 
 
 def _base_url() -> str:
@@ -131,161 +127,10 @@ def search_endpoint():
 
 
 def _is_service_call() -> bool:
-    token = current_app.config.get("SERVICE_TOKEN")
-    header = request.headers.get("Authorization", "")
-    return bool(token) and header.startswith("Bearer ") and hmac.compare_digest(header[7:], token)
+    return same_secret(bearer_token(request), current_app.config.get("SERVICE_TOKEN"))
 
 
-# --- HSDS-style reads -----------------------------------------------------------------------
-def _service_options():
-    return (selectinload(Service.organization), selectinload(Service.phones), selectinload(Service.schedules),
-            selectinload(Service.languages),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location).selectinload(Location.addresses),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location).selectinload(Location.phones),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location).selectinload(Location.accessibility))
-
-
-def _render_services(session, rows, full=True):
-    link_ids = [r.id for r in rows] + [sal.location_id for r in rows for sal in r.service_at_locations] if full else []
-    attrs = hsds.attributes_by_link(session, link_ids) if full else {}
-    return [hsds.service(r, attrs, full=full) for r in rows]
-
-
-@bp.get("/services")
-def services():
-    page, per_page = _page_args()
-    stmt = select(Service).order_by(Service.name, Service.id)
-    if request.args.get("search"):
-        stmt = stmt.where(Service.name.ilike(f"%{request.args['search'][:100]}%"))
-    if request.args.get("organization_id"):
-        stmt = stmt.where(Service.organization_id == request.args["organization_id"])
-    if request.args.get("category"):
-        stmt = stmt.where(Service.category == request.args["category"])
-    if request.args.get("taxonomy_term_id"):
-        from directory.catalog.models import Attribute
-        stmt = stmt.where(Service.id.in_(select(Attribute.link_id).where(
-            Attribute.taxonomy_term_id == request.args["taxonomy_term_id"])))
-    full = request.args.get("full", "true").lower() != "false"
-    with db.Session() as s:
-        stmt = stmt.options(*_service_options()) if full else stmt
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: _render_services(s, rows, full)))
-
-
-@bp.get("/services/<service_id>")
-def service_detail(service_id):
-    with db.Session() as s:
-        svc = s.scalars(select(Service).where(Service.id == service_id).options(*_service_options())).first()
-        if svc is None:
-            raise ApiError(404, "not_found", f"No service with id '{service_id}'.")
-        doc = _render_services(s, [svc])[0]
-        # Our reading of it for people and the bot: open now, next meeting, capacity.
-        doc["signpost"] = views.service_detail(s, service_id, _now(), _base_url(), svc=svc)
-        return jsonify(doc)
-
-
-@bp.get("/organizations")
-def organizations():
-    page, per_page = _page_args()
-    stmt = select(Organization).order_by(Organization.name, Organization.id)
-    if request.args.get("search"):
-        stmt = stmt.where(Organization.name.ilike(f"%{request.args['search'][:100]}%"))
-    with db.Session() as s:
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: [hsds.organization(o) for o in rows]))
-
-
-@bp.get("/organizations/<org_id>")
-def organization_detail(org_id):
-    with db.Session() as s:
-        org = s.get(Organization, org_id)
-        if org is None:
-            raise ApiError(404, "not_found", f"No organization with id '{org_id}'.")
-        svcs = s.scalars(select(Service).where(Service.organization_id == org_id).order_by(Service.name)
-                         .options(*_service_options())).all()
-        return jsonify(hsds.organization(org, _render_services(s, svcs)))
-
-
-@bp.get("/service_at_locations")
-def service_at_locations():
-    page, per_page = _page_args()
-    stmt = (select(ServiceAtLocation).join(Location, Location.id == ServiceAtLocation.location_id)
-            .order_by(ServiceAtLocation.id)
-            .options(selectinload(ServiceAtLocation.service),
-                     selectinload(ServiceAtLocation.location).selectinload(Location.addresses),
-                     selectinload(ServiceAtLocation.location).selectinload(Location.phones),
-                     selectinload(ServiceAtLocation.location).selectinload(Location.accessibility)))
-    if request.args.get("taxonomy_term_id"):
-        from directory.catalog.models import Attribute
-        stmt = stmt.where(ServiceAtLocation.service_id.in_(select(Attribute.link_id).where(
-            Attribute.taxonomy_term_id == request.args["taxonomy_term_id"])))
-    if request.args.get("organization_id"):
-        stmt = stmt.where(Location.organization_id == request.args["organization_id"])
-    postcode = (request.args.get("postcode") or "").strip()
-    proximity = request.args.get("proximity")
-    if proximity not in (None, "") and not postcode:
-        raise ApiError(400, "bad_request", "proximity needs a postcode to measure from.")
-    with db.Session() as s:
-        if postcode and proximity not in (None, ""):
-            # Within `proximity` metres of the postcode's centroid: the geo search, unpaged ids.
-            try:
-                metres = float(proximity)
-            except ValueError:
-                raise ApiError(400, "bad_request", "proximity must be a number of metres.") from None
-            radius = geo.validate_radius(metres / 1000.0)
-            q = build_query({"near": postcode, "radius_km": str(radius), "limit": "100"}, default_geocoder())
-            ids = _all_ids_within(s, q)
-            stmt = stmt.where(ServiceAtLocation.id.in_(ids))
-        elif postcode:
-            stmt = stmt.where(ServiceAtLocation.location_id.in_(
-                select(Address.location_id).where(Address.postal_code == postcode)))
-
-        def render(rows):
-            attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
-            return [hsds.service_at_location(r, attrs) for r in rows]
-        return jsonify(_hsds_page(s, stmt, page, per_page, render))
-
-
-def _all_ids_within(session, query) -> list[str]:
-    from dataclasses import replace
-    from directory.catalog.search.query import MAX_OFFSET
-    ids, offset = [], 0
-    while True:
-        result = search(session, replace(query, limit=100, offset=offset))
-        ids.extend(h.service_at_location_id for h in result.hits)
-        if not result.has_more or offset + 100 > MAX_OFFSET:
-            return ids
-        offset += 100
-
-
-@bp.get("/service_at_locations/<sal_id>")
-def service_at_location_detail(sal_id):
-    with db.Session() as s:
-        sal = s.get(ServiceAtLocation, sal_id)
-        if sal is None:
-            raise ApiError(404, "not_found", f"No service_at_location with id '{sal_id}'.")
-        return jsonify(hsds.service_at_location(sal, hsds.attributes_by_link(s, [sal.location_id, sal.service_id])))
-
-
-@bp.get("/taxonomy_terms")
-def taxonomy_terms():
-    page, per_page = _page_args()
-    stmt = select(TaxonomyTerm).order_by(TaxonomyTerm.taxonomy, TaxonomyTerm.code, TaxonomyTerm.id)
-    if request.args.get("taxonomy"):
-        stmt = stmt.where(TaxonomyTerm.taxonomy == request.args["taxonomy"])
-    if request.args.get("parent_id"):
-        stmt = stmt.where(TaxonomyTerm.parent_id == request.args["parent_id"])
-    if request.args.get("search"):
-        stmt = stmt.where(TaxonomyTerm.name.ilike(f"%{request.args['search'][:100]}%"))
-    with db.Session() as s:
-        return jsonify(_hsds_page(s, stmt, page, per_page, lambda rows: [hsds.taxonomy_term(t) for t in rows]))
-
-
-@bp.get("/taxonomy_terms/<term_id>")
-def taxonomy_term_detail(term_id):
-    with db.Session() as s:
-        t = s.get(TaxonomyTerm, term_id)
-        if t is None:
-            raise ApiError(404, "not_found", f"No taxonomy term with id '{term_id}'.")
-        return jsonify(hsds.taxonomy_term(t))
+# --- HSDS 3.0 reads: web/hsds_api.py (registered on this blueprint) ---------------------------
 
 
 @bp.get("/openapi.json")
@@ -298,24 +143,30 @@ def openapi():
 def create_referral():
     from directory.referrals.operations import ReferralError, create_referral as make
     if not _is_service_call():
-        raise ApiError(401, "unauthorized", "Send the service token as 'Authorization: Bearer <token>'.")
-    body = request.get_json(silent=True)
+        raise ApiError(401, "unauthorized", "Send the service token as 'Authorization: Bearer <token>'.", UNAUTHORIZED)
+    body = json_body(request)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "Send a JSON object with service_id and client_ref.")
     service_id = body.get("service_id")
     if not isinstance(service_id, str) or not service_id:
         raise ApiError(400, "bad_request", "service_id is required.")
     client_ref = body.get("client_ref")
-    if client_ref is not None and (not isinstance(client_ref, str) or len(client_ref) > 100):
-        raise ApiError(400, "bad_request", "client_ref must be a string of at most 100 characters.")
+    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 100:
+        raise ApiError(400, "bad_request", "client_ref (the person's pseudonym) is required: a string of at most 100 characters.")
     language = body.get("language", "en")
     if language not in ("en", "es"):
         raise ApiError(400, "bad_request", "language must be 'en' or 'es'.")
+    source = body.get("source", "bot")
+    if not isinstance(source, str) or not 1 <= len(source) <= 20:
+        raise ApiError(400, "bad_request", "source must be a short name such as 'bot'.")
+    share = strict_bool(body.get("share_with_provider"), "share_with_provider")
     try:
         with db.Session.begin() as s:
-            ref = make(s, service_id=service_id, source=str(body.get("source") or "bot")[:20],
-                       client_ref=client_ref, created_by="bot",
-                       share_with_provider=bool(body.get("share_with_provider")), language=language)
+            from directory.catalog.hsds_ids import native_id
+            from directory.catalog.models import Service
+            service_id = native_id(s, Service, service_id)  # our id or its HSDS UUID
+            ref = make(s, service_id=service_id, source=source, client_ref=client_ref, created_by="bot",
+                       share_with_provider=share, language=language)
             from directory.people.models import OutboundMessage
             sms = s.scalars(select(OutboundMessage).where(OutboundMessage.referral_id == ref.id)).first()
             out = {"id": ref.id, "status": ref.status, "code": ref.code, "service_id": ref.service_id,

@@ -35,7 +35,7 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Machine endpoints authenticate otherwise (bearer token, Twilio signature) and carry no cookie.
-CSRF_EXEMPT_PREFIXES = ("/api/", "/sms/")
+CSRF_EXEMPT_PREFIXES = ("/api/", "/sms/", "/fhir")  # /fhir: each client's bearer token
 LOGIN_LIMITS = "10 per minute;50 per hour"
 LOGIN_LIMIT_PER_EMAIL = "20 per hour"
 REPORT_LIMITS = "5 per minute;20 per day"

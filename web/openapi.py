@@ -12,11 +12,49 @@ def _q(name, description, schema, required=False):
 
 ERROR = {"$ref": "#/components/responses/Error"}
 PAGE_PARAMS = [_q("page", "Page number (from 1).", {"type": "integer", "minimum": 1}),
-               _q("per_page", "Rows per page.", {"type": "integer", "minimum": 1, "maximum": 100})]
+               _q("per_page", "Rows per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
+               _q("format", "json (pages, the default) or ndjson (every result, one document a line).",
+                  {"type": "string", "enum": ["json", "ndjson"]})]
+BOOL = {"type": "boolean"}
+HSDS_FILTERS = [_q("search", "Name contains.", {"type": "string"}),
+                _q("taxonomy_term_id", "Only services with this term (HSDS UUID or our id).", {"type": "string"}),
+                _q("taxonomy_id", "Only services with a term of this taxonomy (its name, e.g. signpost-category).", {"type": "string"}),
+                _q("organization_id", "Only this organization's (HSDS UUID or our id).", {"type": "string"}),
+                _q("modified_after", "Modified on or after this ISO 8601 date-time.", {"type": "string", "format": "date-time"})]
+ID_PATH = [{"name": "id", "in": "path", "required": True, "description": "The HSDS UUID or our own id.",
+            "schema": {"type": "string", "minLength": 1}}]
+
+
+def _ok(description, ref):
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def _hsds_doc(required, extra=None):
+    """What we promise about an HSDS document: its required fields; the official schemas say the rest (tests)."""
+    props = {name: {"type": "string"} for name in required}
+    props.update(extra or {})
+    return {"type": "object", "required": list(required), "properties": props}
+
+
+def _page_of(*refs):
+    items = [{"$ref": f"#/components/schemas/{ref}"} for ref in refs]
+    return {"allOf": [{"$ref": "#/components/schemas/Page"}, {"type": "object", "properties": {
+        "contents": {"type": "array", "items": items[0] if len(items) == 1 else {"anyOf": items}}}}]}
 
 
 def openapi_document(base_url: str) -> dict:
-    page = {"$ref": "#/components/schemas/Page"}
+    doc = _document(base_url)
+    for item in doc["paths"].values():  # any operation refuses a repeated or unknown parameter
+        for method, operation in item.items():
+            operation["responses"].setdefault("400", ERROR)
+            if any(p["name"] == "format" for p in operation.get("parameters", [])):
+                operation["responses"]["200"]["content"]["application/x-ndjson"] = {"schema": {"type": "string"}}
+            if method == "post":  # a body over a megabyte
+                operation["responses"].setdefault("413", ERROR)
+    return doc
+
+
+def _document(base_url: str) -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Signpost directory API", "version": "1.0.0",
@@ -26,6 +64,9 @@ def openapi_document(base_url: str) -> dict:
             "/search": {"get": {
                 "summary": "Nearest fitting services, sorted by distance (meetings asked for now or tonight: soonest "
                            "first); one result per weekly group of listings",
+                "description": "Say where: `near` (ZIP, 'City, ST' or an address) or both `lat` and `lon`; "
+                               "without either the answer is a 400. Each parameter once (`attributes` and "
+                               "`fellowship` may repeat).",
                 "parameters": [
                     _q("near", "ZIP, 'City, ST', an address, or a bare city, neighbourhood or county in the "
                                "service area (SERVICE_AREA) with typos corrected (or use lat and lon).",
@@ -54,47 +95,63 @@ def openapi_document(base_url: str) -> dict:
                 "responses": {"200": {"description": "Results", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/SearchResults"}}}},
                     "400": ERROR, "422": ERROR}}},
-            "/services": {"get": {"summary": "HSDS services", "parameters": PAGE_PARAMS + [
-                _q("search", "Name contains.", {"type": "string"}),
-                _q("organization_id", "Only this organization's.", {"type": "string"}),
-                _q("taxonomy_term_id", "Only services with this term.", {"type": "string"}),
-                _q("category", "Need category.", {"type": "string", "enum": list(CATEGORIES)}),
-                _q("full", "Nested documents (default true).", {"type": "boolean"})],
-                "responses": {"200": {"description": "A page of services", "content": {"application/json": {"schema": page}}}, "400": ERROR}}},
+            "/": {"get": {"summary": "HSDS 3.0 root: version, profile, where this document is",
+                          "responses": {"200": _ok("About this API", "Root")}}},
+            "/services": {"get": {"summary": "HSDS services: direct fields, or full documents with full=true",
+                                  "parameters": PAGE_PARAMS + HSDS_FILTERS + [
+                _q("minimal", "Only id and last_modified.", BOOL),
+                _q("full", "Nested documents (phones, schedules, locations...).", BOOL),
+                _q("category", "Need category.", {"type": "string", "enum": list(CATEGORIES)})],
+                "responses": {"200": _ok("A page of services", "ServicePage"), "400": ERROR}}},
             "/services/{id}": {"get": {"summary": "One HSDS service, plus `signpost` (open now, capacity...)",
-                                       "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                                       "responses": {"200": {"description": "The service"}, "404": ERROR}}},
+                                       "parameters": ID_PATH,
+                                       "responses": {"200": _ok("The service", "Service"), "404": ERROR}}},
             "/organizations": {"get": {"summary": "HSDS organizations", "parameters": PAGE_PARAMS + [
-                _q("search", "Name contains.", {"type": "string"})],
-                "responses": {"200": {"description": "A page of organizations", "content": {"application/json": {"schema": page}}}, "400": ERROR}}},
+                _q("search", "Name contains.", {"type": "string"}),
+                _q("full", "With their services (direct fields).", BOOL),
+                _q("full_service", "With their services as full documents.", BOOL)],
+                "responses": {"200": _ok("A page of organizations", "OrganizationPage"), "400": ERROR}}},
             "/organizations/{id}": {"get": {"summary": "One organization with its services",
-                                            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                                            "responses": {"200": {"description": "The organization"}, "404": ERROR}}},
-            "/service_at_locations": {"get": {"summary": "HSDS services at locations", "parameters": PAGE_PARAMS + [
+                                            "parameters": ID_PATH + [_q("full_service", "Services as full documents.", BOOL)],
+                                            "responses": {"200": _ok("The organization", "Organization"), "404": ERROR}}},
+            "/service_at_locations": {"get": {"summary": "HSDS services at locations", "parameters": PAGE_PARAMS + HSDS_FILTERS + [
+                _q("full", "With the location and the service.", BOOL),
                 _q("postcode", "ZIP code: located in it, or the centre for proximity.", {"type": "string"}),
-                _q("proximity", "Metres from the postcode's centroid.", {"type": "number", "minimum": 0}),
-                _q("taxonomy_term_id", "Only services with this term.", {"type": "string"}),
-                _q("organization_id", "Only this organization's.", {"type": "string"})],
-                "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": page}}}, "400": ERROR, "422": ERROR}}},
+                _q("proximity", "Metres from the postcode's centroid (needs postcode).", {"type": "number", "exclusiveMinimum": True, "minimum": 0})],
+                "responses": {"200": _ok("A page", "ServiceAtLocationPage"), "400": ERROR, "422": ERROR}}},
             "/service_at_locations/{id}": {"get": {"summary": "One service at a location",
-                                                   "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                                                   "responses": {"200": {"description": "It"}, "404": ERROR}}},
+                                                   "parameters": ID_PATH,
+                                                   "responses": {"200": _ok("It", "ServiceAtLocation"), "404": ERROR}}},
+            "/taxonomies": {"get": {"summary": "Taxonomies (the vocabularies of the terms)",
+                                    "parameters": PAGE_PARAMS + [_q("search", "Name contains.", {"type": "string"})],
+                                    "responses": {"200": _ok("A page", "TaxonomyPage")}}},
+            "/taxonomies/{id}": {"get": {"summary": "One taxonomy", "parameters": ID_PATH,
+                                         "responses": {"200": _ok("It", "Taxonomy"), "404": ERROR}}},
             "/taxonomy_terms": {"get": {"summary": "Taxonomy terms (our categories and attributes, imported ones)",
-                                        "parameters": PAGE_PARAMS + [_q("taxonomy", "Only this taxonomy.", {"type": "string"}),
+                                        "parameters": PAGE_PARAMS + [_q("taxonomy_id", "Only this taxonomy (its name).", {"type": "string"}),
+                                                                     _q("taxonomy", "The same as taxonomy_id.", {"type": "string"}),
                                                                      _q("parent_id", "Children of.", {"type": "string"}),
+                                                                     _q("top_only", "Only terms without a parent.", BOOL),
                                                                      _q("search", "Name contains.", {"type": "string"})],
-                                        "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": page}}}, "400": ERROR}}},
+                                        "responses": {"200": _ok("A page", "TaxonomyTermPage"), "400": ERROR}}},
             "/taxonomy_terms/{id}": {"get": {"summary": "One taxonomy term",
-                                             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                                             "responses": {"200": {"description": "It"}, "404": ERROR}}},
+                                             "parameters": ID_PATH,
+                                             "responses": {"200": _ok("It", "TaxonomyTerm"), "404": ERROR}}},
             "/referrals": {"post": {"summary": "Create a referral and text the person (service token)",
                                     "security": [{"serviceToken": []}],
                                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                                        "type": "object", "required": ["service_id"],
-                                        "properties": {"service_id": {"type": "string"}, "client_ref": {"type": "string"},
-                                                       "source": {"type": "string"}, "share_with_provider": {"type": "boolean"},
-                                                       "language": {"type": "string", "enum": ["en", "es"]}}}}}},
-                                    "responses": {"201": {"description": "Created"}, "400": ERROR, "401": ERROR, "404": ERROR}}},
+                                        "type": "object", "required": ["service_id", "client_ref"],
+                                        "properties": {"service_id": {"type": "string", "minLength": 1},
+                                                       "client_ref": {"type": "string", "minLength": 1, "maxLength": 100,
+                                                                      "description": "The person's pseudonym (the SMS gateway's)."},
+                                                       "source": {"type": "string", "minLength": 1, "maxLength": 20, "default": "bot"},
+                                                       "share_with_provider": {"type": "boolean", "default": False},
+                                                       "language": {"type": "string", "enum": ["en", "es"], "default": "en"}}}}}},
+                                    "responses": {"201": _ok("Created; the text is queued", "ReferralCreated"), "400": ERROR,
+                                                  "401": {"description": "No or wrong token", "headers": {"WWW-Authenticate": {
+                                                      "schema": {"type": "string"}, "required": True}},
+                                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                                                  "404": ERROR}}},
         },
         "components": {
             "securitySchemes": {"serviceToken": {"type": "http", "scheme": "bearer"}},
@@ -112,6 +169,23 @@ def openapi_document(base_url: str) -> dict:
                                         "page_number": {"type": "integer"}, "size": {"type": "integer"},
                                         "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"},
                                         "empty": {"type": "boolean"}, "contents": {"type": "array", "items": {"type": "object"}}}},
+                "Root": {"type": "object", "required": ["version", "openapi_url"], "properties": {
+                    "version": {"type": "string"}, "profile": {"type": "string", "format": "uri"},
+                    "openapi_url": {"type": "string", "format": "uri"}}},
+                "Service": _hsds_doc(("id", "name", "status")),
+                "Organization": _hsds_doc(("id", "name", "description"),
+                                          {"services": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}}}),
+                "ServiceAtLocation": _hsds_doc(("id",)),
+                "TaxonomyTerm": _hsds_doc(("id", "name", "description")),
+                "Taxonomy": _hsds_doc(("id", "name", "description")),
+                "TaxonomyPage": _page_of("Taxonomy"),
+                "ServiceMinimal": _hsds_doc(("id",), {"last_modified": {"type": "string", "format": "date-time"}}),
+                "ServicePage": _page_of("Service", "ServiceMinimal"), "OrganizationPage": _page_of("Organization"),
+                "ServiceAtLocationPage": _page_of("ServiceAtLocation"), "TaxonomyTermPage": _page_of("TaxonomyTerm"),
+                "ReferralCreated": {"type": "object", "required": ["referral"], "properties": {"referral": {
+                    "type": "object", "required": ["id", "status", "code", "service_id"],
+                    "properties": {"id": {"type": "string"}, "status": {"type": "string"}, "code": {"type": "string"},
+                                   "service_id": {"type": "string"}, "sms_body": {"type": "string", "nullable": True}}}}},
                 "SearchItem": {"type": "object",
                                "required": ["service_id", "name", "organization", "category", "distance_km",
                                             "latitude", "longitude", "address", "phone"],

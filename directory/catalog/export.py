@@ -10,12 +10,13 @@ Files written to DIR (each a JSON list, streamed, replaced only when the whole e
 Ids. HSDS 3.0 ids are UUIDs. Ours are UUIDs where we mint them, but imports keep the source's ids
 (`mg-oc:<slug>`, `miami-211-hsds:136`, `signpost-category-treatment`), so every id and *_id that
 is not a UUID is written as uuid5(EXPORT_NAMESPACE, id): stable between exports, the same wherever
-it is referenced. Re-importing an export into another Signpost gives the same rows again
+it is referenced, and the same in the read API (web/hsds_api.py maps its documents through
+`to_hsds` too); a mapped record keeps our id in `identifiers` (scheme `signpost`, type `source_id`). Re-importing an export into another Signpost gives the same rows again
 (categories and filters included, by term code); into the same database it would add copies
 under the UUIDs. Web addresses without a scheme ("www.example.org") get "http://".
 
-Validation. Every document is checked with jsonschema (draft 2020-12, with format checks such as
-uuid and email) against the table schemas in the HSDS schema folder (`HSDS_SCHEMA_DIR`, default
+Validation. Every document is checked with jsonschema (draft 2020-12, with format checks: uuid,
+email, and uri and date-time through rfc3986-validator and rfc3339-validator) against the table schemas in the HSDS schema folder (`HSDS_SCHEMA_DIR`, default
 ../shared/data/hsds-3.0/schema beside the project), through a `referencing` registry, so the
 `$ref`s between table schemas resolve the way the compiled schemas inline them. These table
 schemas are what compiled/service.json etc. are built from; loading them is much faster than the
@@ -56,13 +57,25 @@ def hsds_id(value: str) -> str:
     return value if _UUID_RE.match(value) else str(uuid.uuid5(EXPORT_NAMESPACE, value))
 
 
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # RFC 3986's reserved and unreserved marks; the rest is escaped
+
+
+@functools.lru_cache(maxsize=10_000)
 def _url(value: str) -> str | None:
+    """A web address with a scheme that passes `format: uri` (characters such as { } | percent-encoded),
+    or None when there is no address to be had ("call us", "n/a")."""
     value = value.strip()
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+        if " " in value or "." not in value:
+            return None
+        value = "http://" + value
+    from urllib.parse import quote
+    value = quote(value, safe=_URI_SAFE)
+    try:
+        from rfc3986_validator import validate_rfc3986
+    except ImportError:  # the validator is what format: uri checks with; without it, trust the escaping
         return value
-    if " " in value or "." not in value:
-        return None
-    return "http://" + value
+    return value if validate_rfc3986(value, rule="URI") else None
 
 
 def to_hsds(doc):
@@ -75,6 +88,9 @@ def to_hsds(doc):
     for key, value in doc.items():
         if isinstance(value, str) and (key == "id" or key.endswith("_id")):
             out[key] = hsds_id(value)
+            if key == "id" and out[key] != value:  # the source's own id stays findable
+                out["identifiers"] = [{"identifier_scheme": "signpost", "identifier_type": "source_id",
+                                       "identifier": value}]
         elif isinstance(value, str) and key in _URL_KEYS:
             fixed = _url(value)
             if fixed is not None:

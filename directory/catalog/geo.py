@@ -6,6 +6,7 @@ formula search uses on every candidate, and tests check it against geopy.distanc
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from geopy.distance import EARTH_RADIUS  # km, the mean radius geopy's great_circle uses
@@ -23,6 +24,31 @@ class InvalidQuery(ValueError):
         self.field = field
 
 
+# ASCII digits only: Python's float() and int() also take '1_0', Arabic-Indic digits and 'nan'.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def strict_float(value) -> float:
+    """A decimal number written the plain way (ValueError otherwise)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip() if isinstance(value, str) else None
+    if text is None or not _DECIMAL.fullmatch(text):
+        raise ValueError(f"not a plain decimal number: {value!r}")
+    return float(text)
+
+
+def strict_int(value) -> int:
+    """A whole number written in ASCII digits, at most 18 of them (ValueError otherwise)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = value.strip() if isinstance(value, str) else None
+    if text is None or not _WHOLE.fullmatch(text):
+        raise ValueError(f"not a plain whole number: {value!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Point:
     lat: float
@@ -31,7 +57,7 @@ class Point:
 
 def validate_point(lat, lon) -> Point:
     try:
-        lat_f, lon_f = float(lat), float(lon)
+        lat_f, lon_f = strict_float(lat), strict_float(lon)
     except (TypeError, ValueError):
         raise InvalidQuery("lat and lon must be numbers, e.g. lat=33.75&lon=-117.86.", field="lat") from None
     if not (math.isfinite(lat_f) and -90.0 <= lat_f <= 90.0):
@@ -45,7 +71,7 @@ def validate_radius(radius_km, default: float = DEFAULT_RADIUS_KM) -> float:
     if radius_km in (None, ""):
         return default
     try:
-        r = float(radius_km)
+        r = strict_float(radius_km)
     except (TypeError, ValueError):
         raise InvalidQuery("radius_km must be a number of kilometres, e.g. 25.", field="radius_km") from None
     if not math.isfinite(r) or r <= 0 or r > MAX_RADIUS_KM:

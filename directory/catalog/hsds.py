@@ -1,8 +1,10 @@
 """HSDS 3.0 documents from our rows: the read API (/api/v1/services, ...) and the export use these.
 
 Shapes follow ../shared/data/hsds-3.0/schema (compiled/service.json etc.); tests validate them.
-Our additions that HSDS 3.0 lacks travel as attributes (category, attribute codes) and as
-`x-signpost` fields nowhere: exports stay plain HSDS.
+Our additions that HSDS 3.0 lacks travel as attributes (category, attribute codes), as HSDS 3.1's
+service capacity (`capacities`), as the IANA zone beside the UTC offset (`timezone_name`) and as an
+`organization_identifiers` entry naming the source: additional properties the schemas allow, so
+exports stay valid HSDS 3.0 and a round trip keeps them.
 """
 from __future__ import annotations
 
@@ -26,8 +28,20 @@ def _clean(d: dict) -> dict:
 
 def taxonomy_term(t: TaxonomyTerm) -> dict:
     return _clean({"id": t.id, "code": t.code, "name": t.name, "description": t.description or t.name,
-                   "parent_id": t.parent_id, "taxonomy": t.taxonomy, "language": t.language,
-                   "term_uri": t.term_uri})
+                   "parent_id": t.parent_id, "taxonomy": t.taxonomy, "taxonomy_id": t.taxonomy,
+                   "language": t.language, "term_uri": t.term_uri})
+
+
+TAXONOMY_DESCRIPTIONS = {"signpost-category": "Signpost's need categories (support_group, sober_living, housing, "
+                                              "transportation, treatment).",
+                         "signpost-attribute": "Signpost's filters (women only, MAT-friendly, wheelchair access...).",
+                         "meeting-guide": "Meeting Guide meeting types."}
+
+
+def taxonomy(name: str) -> dict:
+    """A taxonomy: we keep only its name on each term, which serves as its id (a UUID in documents)."""
+    return {"id": name, "name": name,
+            "description": TAXONOMY_DESCRIPTIONS.get(name, f"The terms of the {name} taxonomy, as imported.")}
 
 
 def attribute(a: Attribute) -> dict:
@@ -49,11 +63,28 @@ def _num(value):
         return None
 
 
-def schedule(s: Schedule) -> dict:
+def utc_offset_hours(zone: str | None, at: dt.datetime | None = None) -> float | None:
+    """HSDS 3.0's schedule `timezone`: the zone's UTC offset in hours (now, or at `at`)."""
+    if not zone:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    offset = (at or dt.datetime.now(dt.timezone.utc)).astimezone(tz).utcoffset()
+    return offset.total_seconds() / 3600 if offset is not None else None
+
+
+def schedule(s: Schedule, zone: str | None = None) -> dict:
+    """`zone`: the IANA time zone of the place (the schedule's own when it has one). HSDS carries it
+    as a UTC offset (`timezone`); `timezone_name` keeps the zone itself, so daylight saving survives."""
+    zone = s.timezone or zone
     return _clean({
         "id": s.id, "service_id": s.service_id, "location_id": s.location_id,
         "service_at_location_id": s.service_at_location_id, "valid_from": _date(s.valid_from),
-        "valid_to": _date(s.valid_to), "timezone": None, "freq": (s.freq or "").upper() or None,
+        "valid_to": _date(s.valid_to), "timezone": utc_offset_hours(zone), "timezone_name": zone,
+        "freq": (s.freq or "").upper() or None,
         "interval": s.interval, "byday": s.byday,
         "opens_at": s.opens_at.strftime("%H:%M") if s.opens_at else None,
         "closes_at": s.closes_at.strftime("%H:%M") if s.closes_at else None,
@@ -80,6 +111,7 @@ def location(loc: Location, attributes=()) -> dict:
         "description": loc.description, "transportation": loc.transportation,
         "latitude": loc.latitude, "longitude": loc.longitude,
         "external_identifier": loc.external_identifier, "external_identifier_type": loc.external_identifier_type,
+        "timezone_name": loc.timezone,  # HSDS has none on locations; an online meeting's zone survives a round trip
         "addresses": [address(a) for a in loc.addresses],
         "phones": [phone(p) for p in loc.phones],
         "accessibility": [_clean({"id": a.id, "location_id": a.location_id, "description": a.description,
@@ -88,10 +120,17 @@ def location(loc: Location, attributes=()) -> dict:
     })
 
 
+SOURCE_SCHEME = "signpost"  # organization_identifiers: where a record came from (demo, meeting-guide, hsds...)
+
+
 def organization(org: Organization, services=None) -> dict:
     doc = _clean({"id": org.id, "name": org.name, "alternate_name": org.alternate_name,
                   "description": org.description or "", "email": org.email, "website": org.website,
                   "legal_status": org.legal_status, "year_incorporated": org.year_incorporated})
+    if org.source:
+        doc["organization_identifiers"] = [{"id": f"{org.id}#source", "organization_id": org.id,
+                                            "identifier_scheme": SOURCE_SCHEME, "identifier_type": "source",
+                                            "identifier": org.source}]
     if services is not None:
         doc["services"] = services
     return doc
@@ -113,9 +152,11 @@ def service(svc: Service, attributes_by_link: dict | None = None, full: bool = T
     })
     if not full:
         return doc
+    if svc.capacity_available is not None or svc.capacity_maximum is not None:
+        doc["capacities"] = [capacity(svc)]
     doc.update({
         "phones": [phone(p) for p in svc.phones],
-        "schedules": [schedule(s) for s in svc.schedules],
+        "schedules": [schedule(s, _zone_of(svc)) for s in svc.schedules],
         "languages": [language(l) for l in svc.languages],
         "attributes": [attribute(a) for a in attrs],
         "organization": organization(svc.organization),
@@ -123,6 +164,21 @@ def service(svc: Service, attributes_by_link: dict | None = None, full: bool = T
                                  for sal in svc.service_at_locations],
     })
     return doc
+
+
+def _zone_of(svc: Service) -> str | None:
+    return next((sal.location.timezone for sal in svc.service_at_locations
+                 if sal.location is not None and sal.location.timezone), None)
+
+
+def capacity(svc: Service) -> dict:
+    """HSDS 3.1's service_capacity (3.0 has none; additional properties are allowed): the beds free now."""
+    unit = svc.capacity_unit or "beds"
+    return _clean({"id": f"{svc.id}#capacity", "service_id": svc.id,
+                   "unit": {"id": f"signpost-unit-{unit}", "name": unit, "scheme": "signpost"},
+                   "available": svc.capacity_available, "maximum": svc.capacity_maximum,
+                   "updated": (svc.capacity_updated_at.replace(tzinfo=dt.timezone.utc).isoformat()
+                               if svc.capacity_updated_at else None)})
 
 
 def service_at_location(sal: ServiceAtLocation, attributes_by_link: dict | None = None,

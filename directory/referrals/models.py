@@ -18,7 +18,10 @@ class Referral(Base):
     service_id: Mapped[str] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
     client_ref: Mapped[str | None] = mapped_column(String(100), index=True)  # pseudonym (bot) or None
     client_phone: Mapped[str | None] = mapped_column(String(300))  # encrypted by the gateway issue; E.164 for now
-    source: Mapped[str] = mapped_column(String(20), default="web")  # web, bot
+    source: Mapped[str] = mapped_column(String(60), default="web")  # web, bot, fhir:<client name>
+    api_client_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the FHIR client that sent it
+    # The client's own id of its Task (identifier "system|value"): a retried request finds its referral.
+    external_ref: Mapped[str | None] = mapped_column(String(300), index=True)
     created_by: Mapped[str | None] = mapped_column(String(200))  # case manager's e-mail, or 'bot'
     share_with_provider: Mapped[bool] = mapped_column(Boolean, default=False)
     share_with_case_managers: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -93,3 +93,40 @@ def test_missing_schemas_are_said_plainly(session, tmp_path, monkeypatch):
     assert default_schema_dir() == tmp_path / "nowhere"
     summary = export_hsds(session, tmp_path / "out")
     assert "NOT validated" in summary and (tmp_path / "out" / "services.json").is_file()
+
+
+def test_round_trip_keeps_capacity_online_time_zones_and_sources(shared_data, tmp_path, db_url):
+    """Export the demo directory with a Meeting Guide feed (online meetings at virtual locations),
+    import it into an empty directory: bed counts, time zones and each organization's source survive."""
+    from directory.catalog.export import export_hsds
+    from directory.catalog.models import Location, Organization, Schedule, Service
+    with db.Session.begin() as s:
+        mg.import_meetings(s, mg.load_feed(str(shared_data / "meeting-guide" / "kc.json")), "kc")
+    with db.Session() as s:
+        beds = {hsds_id(v.id): (v.capacity_available, v.capacity_maximum, v.capacity_unit)
+                for v in s.query(Service).filter(Service.capacity_available.is_not(None))}
+        virtual = {hsds_id(loc.id): loc.timezone for loc in s.query(Location).filter(Location.location_type == "virtual")}
+        zones = {hsds_id(sch.id): sch.timezone for sch in s.query(Schedule).filter(Schedule.timezone.is_not(None))}
+        sources = {hsds_id(o.id): o.source for o in s.query(Organization)}
+        export_hsds(s, tmp_path / "out", schema_dir=shared_data / "hsds-3.0" / "schema")
+    assert beds and virtual and all(virtual.values()) and set(sources.values()) >= {"demo", "meeting-guide"}
+    db.upgrade(f"sqlite:///{tmp_path / 'other.db'}")
+    with db.Session.begin() as s:
+        import_hsds_path(s, tmp_path / "out")
+    with db.Session() as s:
+        assert {v.id: (v.capacity_available, v.capacity_maximum, v.capacity_unit)
+                for v in s.query(Service).filter(Service.capacity_available.is_not(None))} == beds
+        assert {loc.id: loc.timezone for loc in s.query(Location).filter(Location.location_type == "virtual")} == virtual
+        assert {sch.id: sch.timezone for sch in s.query(Schedule).filter(Schedule.timezone.is_not(None))} == zones
+        assert {o.id: o.source for o in s.query(Organization)} == sources
+
+
+@pytest.mark.parametrize("given,written", [
+    ("http://www.biscayneparkfl.gov/index.asp?Type=B_BASIC&SEC={D4C91E1B-FFB7}",  # Miami 211 has such
+     "http://www.biscayneparkfl.gov/index.asp?Type=B_BASIC&SEC=%7BD4C91E1B-FFB7%7D"),
+    ("www.example.org", "http://www.example.org"), ("https://a.example/c d", "https://a.example/c%20d"),
+    ("n/a", None), ("http://[broken", None), ("mailto:x@example.org", "mailto:x@example.org"),
+])
+def test_web_addresses_pass_format_uri(given, written):
+    from directory.catalog.export import _url
+    assert _url(given) == written

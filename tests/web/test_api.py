@@ -110,7 +110,7 @@ def test_organizations_and_taxonomy_terms(client):
 
 
 def test_service_at_locations_postcode_and_proximity(client):
-    in_zip = client.get("/api/v1/service_at_locations?postcode=92701&per_page=100").get_json()
+    in_zip = client.get("/api/v1/service_at_locations?postcode=92701&per_page=100&full=true").get_json()
     assert in_zip["total_items"] == 7
     assert all(c["location"]["addresses"][0]["postal_code"] == "92701" for c in in_zip["contents"])
     near = client.get("/api/v1/service_at_locations?postcode=92701&proximity=3000&per_page=100").get_json()

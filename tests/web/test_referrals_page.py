@@ -87,3 +87,49 @@ def test_case_manager_is_told_when_the_client_said_stop(app, signed_in):
     assert "has replied STOP to Signpost, so nothing was sent" in response.get_data(as_text=True)
     with db.Session() as s:
         assert [m.status for m in list_outbox(s)] == ["blocked"]
+
+
+# --- sources and outcome rates ---------------------------------------------------------------------
+def _referral(s, source, status, created_by=None, service=KEPT_SERVICE, days_ago=0):
+    import datetime as dt
+    from directory.base import utcnow
+    ref = create_referral(s, service_id=service, source=source, client_phone="+17142025555",
+                          created_by=created_by or source)
+    ref.status = status
+    ref.created_at = utcnow() - dt.timedelta(days=days_ago)
+    return ref
+
+
+def test_page_and_csv_show_sources_and_outcome_rates(app, signed_in):
+    admin = signed_in("admin")
+    with db.Session.begin() as s:
+        _referral(s, "web", "connected", "case.demo@signpost.example")
+        _referral(s, "web", "sent", "case.demo@signpost.example")
+        _referral(s, "fhir:riverside", "full")
+        _referral(s, "fhir:riverside", "connected")
+        _referral(s, "fhir:riverside", "accepted")
+        _referral(s, "fhir:riverside", "not_connected")
+        _referral(s, "fhir:riverside", "connected", days_ago=60)  # outside the last 30 days
+    page = admin.get("/referrals?period=30").get_data(as_text=True)
+    assert "Clinic riverside (FHIR)" in page and "Outcomes by source and need" in page
+    rates = admin.get("/referrals/rates.csv?period=30").get_data(as_text=True).splitlines()
+    header = rates[0].split(",")
+    rows = [dict(zip(header, line.split(","))) for line in rates[1:]]
+    clinic = next(r for r in rows if r["source"] == "fhir:riverside" and r["need"] == "all needs")
+    assert (clinic["referrals"], clinic["closed_loop"], clinic["connected"]) == ("4", "3", "1")
+    assert (clinic["closed_loop_rate"], clinic["got_help_rate"]) == ("0.75", "0.25")
+    web = next(r for r in rows if r["source"] == "web" and r["need"] == "all needs")
+    assert (web["referrals"], web["closed_loop_rate"], web["got_help_rate"]) == ("2", "0.5", "0.5")
+    assert any(r["need"] == "sober_living" for r in rows)
+
+    everything = admin.get("/referrals/rates.csv?period=").get_data(as_text=True)
+    assert "fhir:riverside,Clinic riverside (FHIR),all needs,5," in everything
+    import datetime as dt
+    start = (dt.date.today() - dt.timedelta(days=70)).isoformat()
+    end = (dt.date.today() - dt.timedelta(days=50)).isoformat()
+    chosen = admin.get(f"/referrals/rates.csv?start={start}&end={end}").get_data(as_text=True)
+    assert "fhir:riverside,Clinic riverside (FHIR),all needs,1,1,1,1.0,1.0" in chosen
+
+    only_fhir = admin.get("/referrals.csv?source=fhir&period=").get_data(as_text=True).splitlines()
+    assert only_fhir[0].endswith("source_label,closed_loop,connected") and len(only_fhir) == 6
+    assert all("fhir:riverside" in line for line in only_fhir[1:])

@@ -22,7 +22,7 @@ from directory.catalog.importers.hsds_tables import HsdsWriter
 NESTED_FIELDS = {"phones", "schedules", "languages", "attributes", "service_at_locations", "location", "service",
                  "organization", "services", "locations", "addresses", "accessibility", "contacts", "funding",
                  "cost_options", "program", "programs", "required_documents", "service_areas", "metadata",
-                 "organization_identifiers", "taxonomy_term", "taxonomy_detail"}
+                 "organization_identifiers", "taxonomy_term", "taxonomy_detail", "capacities"}
 
 
 def kind_of(doc: dict) -> str | None:
@@ -76,7 +76,11 @@ class _Flattener:
 
     def organization(self, doc, path):
         org_id = text(doc.get("id"))
-        self.w.add("organization", self._row(doc), self.where(path))
+        row = self._row(doc)
+        for ident, _p in self._list(doc, "organization_identifiers", path):
+            if ident.get("identifier_scheme") == "signpost" and ident.get("identifier_type") == "source":
+                row["_source"] = text(ident.get("identifier"), 50)  # our export's: where it came from
+        self.w.add("organization", row, self.where(path))
         for phone, p in self._list(doc, "phones", path):
             self.phone(phone, p, organization_id=org_id)
         for loc, p in self._list(doc, "locations", path):
@@ -95,6 +99,9 @@ class _Flattener:
             organization_id = organization_id or text(org.get("id"))
         row = self._row(doc)
         row["organization_id"] = text(row.get("organization_id")) or organization_id
+        capacities = [c for c, _p in self._list(doc, "capacities", path)]
+        if capacities:
+            row["_capacity"] = capacities[0]  # HSDS 3.1 service_capacity (our export writes one)
         self.w.add("service", row, self.where(path))
         for phone, p in self._list(doc, "phones", path):
             self.phone(phone, p, service_id=service_id)

@@ -252,6 +252,7 @@ class HsdsWriter:
             "assurer_email": text(row.get("assurer_email"), 200),
             "last_modified": timestamp(row.get("last_modified"), where, "last_modified") or self.now,
             "category": category,
+            **_capacity_columns(row.get("_capacity"), where),
         })
         self.known["service"].add(service_id)
         if category:
@@ -282,7 +283,7 @@ class HsdsWriter:
             "url": website(row.get("url"), 500, keep_other=True), "name": text(row.get("name"), 300),
             "alternate_name": text(row.get("alternate_name"), 300), "description": text(row.get("description")),
             "transportation": text(row.get("transportation")), "latitude": lat, "longitude": lon,
-            "timezone": text(row.get("_timezone")) or self._timezone(lat, lon, postcode),
+            "timezone": text(row.get("_timezone")) or _zone(row.get("timezone_name")) or self._timezone(lat, lon, postcode),
             "external_identifier": text(row.get("external_identifier"), 100),
             "external_identifier_type": text(row.get("external_identifier_type"), 100)})
         self.known["location"].add(location_id)
@@ -357,7 +358,8 @@ class HsdsWriter:
             "id": text(row["id"]), **refs,
             "valid_from": date(row.get("valid_from"), where, "valid_from"),
             "valid_to": date(row.get("valid_to"), where, "valid_to"),
-            "timezone": text(row.get("_timezone"), 64), "freq": freq.upper() if freq else None, "interval": interval,
+            "timezone": text(row.get("_timezone"), 64) or _zone(row.get("timezone_name")),
+            "freq": freq.upper() if freq else None, "interval": interval,
             "byday": byday.upper().replace(" ", "") if byday else None,
             "opens_at": clock_time(row.get("opens_at"), where, "opens_at"),
             "closes_at": clock_time(row.get("closes_at"), where, "closes_at"),
@@ -407,6 +409,34 @@ class HsdsWriter:
             "value": text(row.get("value"), 300)})
         if is_service:
             self.touched[link_id] = None
+
+
+def _zone(value) -> str | None:
+    """An IANA time zone name (our export's `timezone_name`), or None when it is not one."""
+    name = text(value, 64)
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+CAPACITY_COLUMNS = ("capacity_available", "capacity_maximum", "capacity_unit", "capacity_updated_at")
+
+
+def _capacity_columns(cap, where: str) -> dict:
+    """HSDS 3.1 service_capacity -> our capacity columns (kept on re-import: PRESERVE_ON_UPDATE)."""
+    if not isinstance(cap, dict):
+        return dict.fromkeys(CAPACITY_COLUMNS)
+    available = integer(cap.get("available"), where, "capacities.available")
+    maximum = integer(cap.get("maximum"), where, "capacities.maximum")
+    unit = cap.get("unit")
+    unit = text(unit.get("name") if isinstance(unit, dict) else unit, 30)
+    return {"capacity_available": available, "capacity_maximum": maximum, "capacity_unit": unit or "beds",
+            "capacity_updated_at": timestamp(cap.get("updated"), where, "capacities.updated")}
 
 
 def _category_attr(service_id: str, code: str) -> dict:

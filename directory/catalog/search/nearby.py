@@ -207,7 +207,8 @@ def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> flo
 # Hints belong to a database: one process may search several (the benchmark, the tests), and a
 # sparse one's hints would start every search in a dense one too wide.
 HINT_CELLS_PER_DEGREE = (10, 1)  # fine, coarse
-MAX_HINTS = 100_000  # a database keeps at most this many cells, then starts afresh
+MAX_HINTS = 100_000
+MIN_HINT_AREA_KM2 = 1e-6  # a database keeps at most this many cells, then starts afresh
 _density_hints: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {(level, cell, kind): matches per km²}
 
 
@@ -236,9 +237,12 @@ def _start_radius(hints: dict, query: SearchQuery, wanted: int) -> float:
 
 
 def _remember_density(hints: dict, query: SearchQuery, found: int, radius: float) -> None:
+    area = math.pi * radius * radius
+    if not area > MIN_HINT_AREA_KM2:  # a pin-point circle (radius_km=1e-200) says nothing about density
+        return
     if len(hints) >= MAX_HINTS:
         hints.clear()
-    density = found / (math.pi * radius * radius)
+    density = found / area
     fine, coarse = _hint_keys(query)
     hints[fine] = density
     hints[coarse] = max(density, hints.get(coarse, 0.0))

@@ -50,7 +50,7 @@ def _int(value, name, default, lo, hi) -> int:
     if value in (None, ""):
         return default
     try:
-        n = int(str(value).strip())
+        n = geo.strict_int(value)
     except ValueError:
         raise InvalidQuery(f"{name} must be a whole number.", field=name) from None
     if not lo <= n <= hi:
