@@ -14,12 +14,10 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from directory import db
-from directory.catalog import views
 from directory.catalog.geo import InvalidQuery
 from directory.catalog.geocode import PlaceNotFound, default_geocoder
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
-from directory.catalog.search.nearby import search
 from directory.catalog.search.results import find
 from web.http_input import BadInput, bearer_token, json_body, same_secret, single_args, strict_bool
 from web.openapi import openapi_document
