@@ -85,7 +85,10 @@ def test_disabled_users_cannot_sign_in_and_lose_their_sessions(app, users, signe
     admin = signed_in("admin")
     with db.Session() as s:
         user_id = accounts.get_by_email(s, users["case_manager"]).id
-    assert admin.post(f"/admin/users/{user_id}", data={"action": "deactivate"}).status_code == 302
+    asked = admin.post(f"/admin/users/{user_id}", data={"action": "deactivate"})
+    assert asked.status_code == 200 and "Yes, disable" in asked.get_data(as_text=True)  # asks first
+    assert case.get("/referrals").status_code == 200
+    assert admin.post(f"/admin/users/{user_id}", data={"action": "deactivate", "confirmed": "1"}).status_code == 302
     assert case.get("/referrals").status_code == 302  # the old session no longer works
     assert login(app.test_client(), users["case_manager"]).status_code == 401
 

@@ -21,7 +21,7 @@ def init_app(app) -> None:
     for module in (account, search, listings, peer, referrals, reports, admin):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(ago=ago, day=day, miles=miles, vacancy=vacancy, schedule_line=schedule_line,
-                                 unverified=unverified)
+                                 unverified=unverified, weburl=weburl)
     app.jinja_env.globals.update(CATEGORIES=CATEGORIES, ATTRIBUTES=ATTRIBUTES, LANGUAGES=LANGUAGES, ROLES=ROLES,
                                  LISTING_STATUSES=STATUSES)
 
@@ -62,6 +62,13 @@ def unverified(last_verified) -> bool:
     from directory.staff.upkeep import STALE_AFTER_DAYS
     when = _utc(last_verified)
     return when is None or (dt.datetime.now(dt.timezone.utc) - when).days > STALE_AFTER_DAYS
+
+
+def weburl(value) -> str:
+    """An absolute link for a stored website: 'www.example.org' (2,611 of Miami 211's) would
+    otherwise be a path inside Signpost. Schemes other than http(s) are not linked ('')."""
+    from directory.staff.upkeep import web_address
+    return web_address(value) or ""
 
 
 def miles(km) -> str:
