@@ -24,6 +24,7 @@ from directory.catalog.search.query import SearchQuery
 from directory.catalog.search.nearby import search
 from directory.catalog.geo import Point
 from web.auth import REPORT_LIMITS, limiter, roles_required
+from web.pages import present
 
 bp = Blueprint("listings", __name__)
 GROUP_LABELS = {"gender": "Who it is for", "population": "Who it is for", "recovery": "Recovery",
@@ -66,7 +67,7 @@ def _nearby_transport(session, detail: dict, now) -> list[dict]:
     query = SearchQuery(origin=Point(detail["latitude"], detail["longitude"]), radius_km=16.0,
                         category="transportation", limit=4)
     items = views.search_items(session, search(session, query, now), now)
-    return [i for i in items if i["service_id"] != detail["service_id"]][:3]
+    return present.describe(session, [i for i in items if i["service_id"] != detail["service_id"]][:3])
 
 
 def render_listing(service_id: str, status: int = 200, **extra):
@@ -75,11 +76,12 @@ def render_listing(service_id: str, status: int = 200, **extra):
         detail = views.service_detail(s, service_id, now)
         if detail is None:
             abort(404)
+        present.describe_detail(s, detail)
         service = upkeep.load_service(s, service_id)
         context = dict(
             d=detail, nearby=_nearby_transport(s, detail, now), problem_kinds=PROBLEM_KINDS,
             stamp=_form_stamp(), honeypot=HONEYPOT,
-            stale=upkeep.is_stale(service, now.date()),
+            stale=upkeep.is_stale(service, now.date()), today=now,
             can_edit=can_edit_directly(s, service),
             history=upkeep.history(s, service_id, limit=20) if current_user.is_authenticated else [],
             tile_url=current_app.config["MAP_TILE_URL"],
