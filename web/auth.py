@@ -201,8 +201,8 @@ def init_app(app) -> None:
         if request.path.startswith("/api/"):
             from web.api import error_response
             return error_response(403, "forbidden", "You may not do that.")
-        return render_template("error.html", title="Not allowed",
-                               message="Your account cannot open this page. Ask an admin if you need it."), 403
+        from web.pages import error_page
+        return error_page(403, "Not allowed", "Your account cannot open this page. Ask an admin if you need it.")
 
     csp = content_security_policy(app.config["MAP_TILE_URL"])
     session_cookie = app.config.get("SESSION_COOKIE_NAME", "session")

@@ -24,6 +24,39 @@ def init_app(app) -> None:
                                  unverified=unverified, weburl=weburl)
     app.jinja_env.globals.update(CATEGORIES=CATEGORIES, ATTRIBUTES=ATTRIBUTES, LANGUAGES=LANGUAGES, ROLES=ROLES,
                                  LISTING_STATUSES=STATUSES)
+    _error_pages(app)
+
+
+ERROR_PAGES = {
+    404: ("Page not found", "There is no page at this address. The listing may have been removed, or the link "
+                            "may be cut short."),
+    405: ("Not that way", "This page cannot be opened like that. Go back and use the page's own buttons."),
+}
+
+
+def error_page(code: int, title: str, message: str):
+    """A styled error page with a way back (the page the person came from, when it is on this site)."""
+    from flask import render_template, request
+    from web.auth import safe_next
+    referrer = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    back = safe_next(referrer[len(host):], "") if referrer.startswith(host + "/") else ""
+    return render_template("error.html", code=code, title=title, message=message, back=back), code
+
+
+def _error_pages(app) -> None:
+    from flask import request
+
+    def page_or_json(exc):
+        if request.path.startswith("/api/"):
+            from web.api import error_response
+            return error_response(exc.code, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name)
+        if request.path.startswith(("/sms/", "/fhir")):
+            return exc
+        return error_page(exc.code, *ERROR_PAGES[exc.code])
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, page_or_json)
 
 
 def _utc(value) -> dt.datetime | None:

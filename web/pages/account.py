@@ -32,6 +32,14 @@ def index():
     return redirect(url_for("account.login"))
 
 
+@bp.post("/account/totp-reminder")
+@login_required
+def dismiss_totp_reminder():
+    """"Not now" on the second-factor reminder: hidden until the next sign-in (the session starts afresh then)."""
+    session["totp_reminder_dismissed"] = True
+    return redirect(safe_next(request.form.get("next"), home_for(current_user.role)))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMITS, methods=["POST"])
 @limiter.limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)

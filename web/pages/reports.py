@@ -50,33 +50,33 @@ def needs_and_gaps(session, since: dt.datetime, channel: str | None = None) -> d
             "empty": sum(r["empty"] for r in by_category)}
 
 
-def bar_chart_svg(rows: list[dict], width: int = 640, bar: int = 22, gap: int = 10, label_w: int = 170) -> Markup:
-    """Horizontal bars: searches per category, the part that found nothing in a second colour."""
+def bar_chart_svg(rows: list[dict], width: int = 420, bar: int = 18, gap: int = 14, label_h: int = 20) -> Markup:
+    """Horizontal bars: searches per category, the part that found nothing in a second colour. Each
+    label sits above its bar, so the chart stays narrow and its words stay readable on a phone."""
     if not rows:
         return Markup("")
     biggest = max(r["searches"] for r in rows) or 1
-    plot = width - label_w - 110  # room for the value after the longest bar
-    height = len(rows) * (bar + gap) + gap + 24
+    row_h = label_h + bar + gap
+    height = len(rows) * row_h + 30
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
              f'aria-label="Searches by category, and those that found nothing" xmlns="http://www.w3.org/2000/svg">']
     for i, r in enumerate(rows):
-        y = gap + i * (bar + gap)
-        w_all = max(1, round(plot * r["searches"] / biggest))
-        w_empty = round(plot * r["empty"] / biggest)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar * 0.7:.0f}" text-anchor="end" class="chart-label">'
-                     f'{escape(r["label"][:24])}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w_all}" height="{bar}" class="bar-found"><title>'
+        y = 8 + i * row_h
+        w_all = max(1, round(width * r["searches"] / biggest))
+        w_empty = round(width * r["empty"] / biggest)
+        parts.append(f'<text x="0" y="{y + 15}" class="chart-label">{escape(r["label"][:34])}</text>'
+                     f'<text x="{width}" y="{y + 15}" text-anchor="end" class="chart-value">'
+                     f'{r["searches"]} ({r["empty"]} none)</text>')
+        parts.append(f'<rect x="0" y="{y + label_h}" width="{w_all}" height="{bar}" class="bar-found"><title>'
                      f'{r["searches"]} searches</title></rect>')
         if w_empty:
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w_empty}" height="{bar}" class="bar-empty"><title>'
+            parts.append(f'<rect x="0" y="{y + label_h}" width="{w_empty}" height="{bar}" class="bar-empty"><title>'
                          f'{r["empty"]} found nothing</title></rect>')
-        parts.append(f'<text x="{label_w + w_all + 6}" y="{y + bar * 0.7:.0f}" class="chart-value">'
-                     f'{r["searches"]} ({r["empty"]} none)</text>')
     legend_y = height - 8
-    parts.append(f'<rect x="{label_w}" y="{legend_y - 10}" width="12" height="12" class="bar-found"/>'
-                 f'<text x="{label_w + 18}" y="{legend_y}" class="chart-label">searches</text>'
-                 f'<rect x="{label_w + 110}" y="{legend_y - 10}" width="12" height="12" class="bar-empty"/>'
-                 f'<text x="{label_w + 128}" y="{legend_y}" class="chart-label">found nothing</text>')
+    parts.append(f'<rect x="0" y="{legend_y - 12}" width="14" height="14" class="bar-found"/>'
+                 f'<text x="20" y="{legend_y}" class="chart-label">searches</text>'
+                 f'<rect x="120" y="{legend_y - 12}" width="14" height="14" class="bar-empty"/>'
+                 f'<text x="140" y="{legend_y}" class="chart-label">found nothing</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
