@@ -14,11 +14,18 @@
     el.classList.add("no-tiles");
   }
   var origin = [parseFloat(el.getAttribute("data-lat")), parseFloat(el.getAttribute("data-lon"))];
-  L.circleMarker(origin, { radius: 6, color: "#1d2733", fillOpacity: 0.9, interactive: false }).addTo(map);
-  var bounds = [origin];
+  var bounds = [origin], pins = [];
   items.forEach(function (li) {
     var point = [parseFloat(li.getAttribute("data-lat")), parseFloat(li.getAttribute("data-lon"))];
     if (isNaN(point[0]) || isNaN(point[1])) return;
+    bounds.push(point);
+    pins.push([li, point]);
+  });
+  // The view first: Leaflet draws a marker (and so its element exists) once the map has one.
+  map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+  L.circleMarker(origin, { radius: 6, color: "#1d2733", fillOpacity: 0.9, interactive: false }).addTo(map);
+  pins.forEach(function (pin) {
+    var li = pin[0], point = pin[1];
     var number = li.getAttribute("data-number");
     var name = number + ". " + li.getAttribute("data-name");
     var approximate = li.getAttribute("data-approximate") === "1";
@@ -36,7 +43,5 @@
       node.setAttribute("aria-label", name + (approximate ? " (near its ZIP code)" : ""));
       node.setAttribute("role", "button");
     }
-    bounds.push(point);
   });
-  map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
 })();
