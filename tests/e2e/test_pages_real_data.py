@@ -115,7 +115,7 @@ def test_case_manager_finds_listings_in_the_real_data(real_live_server, browser,
     link = browser.find_element(By.PARTIAL_LINK_TEXT, "girlscoutsfl.org")
     assert link.get_attribute("href") == "https://www.girlscoutsfl.org/"
     for path in (f"/services/{SALVATION_ARMY}", f"/services/{SALVATION_ARMY}/history", "/services/mg-oc:40-minutes-to-freedom",
-                 "/referrals", "/reports/needs", "/account", "/no-such-page"):
+                 "/referrals", "/reports/needs", "/account", "/account/totp", "/logout", "/search", "/no-such-page"):
         check_at_both_sizes(browser, axe_source, base, path)
     browser.set_window_size(1280, 900)
     browser.get(base + f"/services/{SALVATION_ARMY}")
@@ -158,8 +158,8 @@ def test_peer_worker_fixes_an_imported_listing_from_a_phone(real_live_server, br
         values = upkeep.field_values(upkeep.load_service(s, SALVATION_ARMY))
     assert values["phone"] == "(305) 555-0142" and values["hours"] == "MO-FR 09:00-17:00"
     assert "walk_in" in values["attributes"].split(",")
-    browser.get(base + "/search")
-    check_page(browser, axe_source, "/search (phone)")
+    for path in ("/my-listings", "/search", "/admin", f"/services/{GIRL_SCOUTS}/edit"):  # /admin: the 403 page
+        check_at_both_sizes(browser, axe_source, base, path)
 
 
 def test_admin_works_through_the_queues(real_live_server, browser, axe_source, screenshot):
@@ -218,3 +218,17 @@ def test_admin_works_through_the_queues(real_live_server, browser, axe_source, s
     assert not browser.find_elements(By.CSS_SELECTOR, ".reminder")
     for path in ("/referrals", "/reports/needs", f"/services/{SALVATION_ARMY}/history"):
         check_at_both_sizes(browser, axe_source, base, path)
+
+
+def test_second_factor_sign_in_page(real_live_server, browser, axe_source):
+    from selenium.webdriver.common.by import By
+    base = real_live_server.base_url
+    with db.Session.begin() as s:
+        user = accounts.get_by_email(s, "case.demo@signpost.example")
+        user.totp_secret = accounts.new_totp_secret()
+    sign_in(browser, base, "case.demo@signpost.example")
+    assert browser.current_url.endswith("/login/totp")
+    assert browser.find_element(By.ID, "code")
+    for size, (w, h) in SIZES.items():
+        browser.set_window_size(w, h)
+        check_page(browser, axe_source, f"/login/totp ({size})")
