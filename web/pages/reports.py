@@ -14,7 +14,8 @@ from sqlalchemy import case, func, select
 from directory import db
 from directory.catalog.models import SearchLog
 from directory.base import utcnow
-from directory.catalog.codes import CATEGORIES
+from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES
+from directory.catalog.unknown_places import UNKNOWN_PLACE
 from web.auth import roles_required
 
 bp = Blueprint("reports", __name__)
@@ -38,16 +39,49 @@ def needs_and_gaps(session, since: dt.datetime, channel: str | None = None) -> d
         {"place": p or "(map point)", "searches": n, "empty": e or 0}
         for p, n, e in session.execute(select(place, func.count(), empty).where(*where).group_by(place)
                                        .order_by(empty.desc(), func.count().desc()).limit(TOP_PLACES))]
+    unknown_place = func.coalesce(SearchLog.filters, "").like(UNKNOWN_PLACE + "%")
+    found_place = ~unknown_place
     gaps = [
-        {"place": p or "(map point)", "category": CATEGORIES.get(c, "Any category"), "searches": n}
-        for p, c, n in session.execute(select(place, SearchLog.category, func.count())
-                                       .where(*where, SearchLog.result_count == 0)
-                                       .group_by(place, SearchLog.category)
+        {"place": p or "(map point)", "category": CATEGORIES.get(c, "Any category"), "filters": filter_labels(f),
+         "searches": n}
+        for p, c, f, n in session.execute(select(place, SearchLog.category, SearchLog.filters, func.count())
+                                          .where(*where, found_place, SearchLog.result_count == 0)
+                                          .group_by(place, SearchLog.category, SearchLog.filters)
+                                          .order_by(func.count().desc()).limit(TOP_PLACES))]
+    unknown = [
+        {"place": p or "(empty)", "category": CATEGORIES.get(c, "Any category"), "searches": n}
+        for p, c, n in session.execute(select(SearchLog.place_label, SearchLog.category, func.count())
+                                       .where(*where, unknown_place)
+                                       .group_by(SearchLog.place_label, SearchLog.category)
                                        .order_by(func.count().desc()).limit(TOP_PLACES))]
+    unknown_total = session.scalar(select(func.count()).where(*where, unknown_place)) or 0
+    empty_with_filters = session.scalar(select(func.count()).where(
+        *where, found_place, SearchLog.result_count == 0, SearchLog.filters.is_not(None))) or 0
     channels = dict(session.execute(select(SearchLog.channel, func.count()).where(*where).group_by(SearchLog.channel)).all())
     total = sum(r["searches"] for r in by_category)
     return {"by_category": by_category, "by_place": by_place, "gaps": gaps, "channels": channels, "total": total,
-            "empty": sum(r["empty"] for r in by_category)}
+            "empty": sum(r["empty"] for r in by_category), "unknown": unknown, "unknown_total": unknown_total,
+            "empty_with_filters": empty_with_filters}
+
+
+FILTER_WORDS = {"vacancy": "has a free bed", "when:now": "open now", "when:today": "today",
+                "when:tonight": "tonight"}
+
+
+def filter_labels(filters: str | None) -> str:
+    """'women,when:now,vacancy' -> 'Women only, open now, has a free bed'; '' when none."""
+    out = []
+    for code in (filters or "").split(","):
+        code = code.strip()
+        if not code or code == UNKNOWN_PLACE:
+            continue
+        if code in FILTER_WORDS:
+            out.append(FILTER_WORDS[code])
+        elif code.startswith("lang:"):
+            out.append(LANGUAGES.get(code[5:], code[5:]))
+        else:
+            out.append(ATTRIBUTES.get(code, (code,))[0])
+    return ", ".join(out)
 
 
 def bar_chart_svg(rows: list[dict], width: int = 420, bar: int = 18, gap: int = 14, label_h: int = 20) -> Markup:

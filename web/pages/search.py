@@ -12,6 +12,7 @@ from directory.catalog.geocode import PlaceNotFound, default_geocoder
 from directory.catalog.search.query import build_query
 from directory.catalog.search.log import log_search
 from directory.catalog.search.nearby import search
+from directory.catalog.unknown_places import log_unknown_place, search_filters
 from directory.catalog.codes import ATTRIBUTES
 from web.auth import roles_required
 from web.pages import present
@@ -67,7 +68,12 @@ def search_page():
         params["limit"] = str(PAGE_SIZE)
         try:
             query = build_query(params, default_geocoder())
-        except (InvalidQuery, PlaceNotFound) as exc:
+        except PlaceNotFound as exc:
+            error = str(exc)
+            if current_app.config.get("LOG_SEARCHES", True) and not form["offset"]:
+                with db.Session.begin() as s:  # the clearest gap of all: the needs report counts them
+                    log_unknown_place(s, form["near"], "web", form["category"] or None, search_filters(request.args))
+        except InvalidQuery as exc:
             error = str(exc)
         else:
             now = dt.datetime.now(dt.timezone.utc)
