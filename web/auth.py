@@ -110,6 +110,14 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def error_page(code: int, title: str, message: str):
+    """A styled error page with a way back (the page the person came from, when it is on this site)."""
+    referrer = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    back = safe_next(referrer[len(host):], "") if referrer.startswith(host + "/") else ""
+    return render_template("error.html", code=code, title=title, message=message, back=back), code
+
+
 def home_for(role: str) -> str:
     return url_for("peer.my_listings") if role == "peer_worker" else url_for("search.search_page")
 
@@ -201,7 +209,6 @@ def init_app(app) -> None:
         if request.path.startswith("/api/"):
             from web.api import error_response
             return error_response(403, "forbidden", "You may not do that.")
-        from web.pages import error_page
         return error_page(403, "Not allowed", "Your account cannot open this page. Ask an admin if you need it.")
 
     csp = content_security_policy(app.config["MAP_TILE_URL"])

@@ -34,16 +34,6 @@ ERROR_PAGES = {
 }
 
 
-def error_page(code: int, title: str, message: str):
-    """A styled error page with a way back (the page the person came from, when it is on this site)."""
-    from flask import render_template, request
-    from web.auth import safe_next
-    referrer = request.referrer or ""
-    host = request.host_url.rstrip("/")
-    back = safe_next(referrer[len(host):], "") if referrer.startswith(host + "/") else ""
-    return render_template("error.html", code=code, title=title, message=message, back=back), code
-
-
 def _error_pages(app) -> None:
     from flask import request
 
@@ -53,6 +43,7 @@ def _error_pages(app) -> None:
             return error_response(exc.code, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name)
         if request.path.startswith(("/sms/", "/fhir")):
             return exc
+        from web.auth import error_page
         return error_page(exc.code, *ERROR_PAGES[exc.code])
 
     for code in ERROR_PAGES:
