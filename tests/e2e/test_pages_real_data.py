@@ -216,8 +216,14 @@ def test_admin_works_through_the_queues(real_live_server, browser, axe_source, s
     assert browser.find_elements(By.CSS_SELECTOR, ".reminder")
     submit_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Not now']"))
     assert not browser.find_elements(By.CSS_SELECTOR, ".reminder")
-    for path in ("/referrals", "/reports/needs", f"/services/{SALVATION_ARMY}/history"):
+    with db.Session.begin() as s:
+        from directory.referrals.operations import create_referral
+        referral_id = create_referral(s, service_id=SALVATION_ARMY, source="web", client_phone="+17142025555",
+                                      created_by="admin.demo@signpost.example", language="en").id
+    for path in ("/referrals", f"/referrals/{referral_id}", "/reports/needs", f"/services/{SALVATION_ARMY}/history",
+                 "/admin/access-log"):
         check_at_both_sizes(browser, axe_source, base, path)
+    assert "admin.demo@signpost.example" in browser.find_element(By.TAG_NAME, "table").text  # the trail, above
 
 
 def test_second_factor_sign_in_page(real_live_server, browser, axe_source):
@@ -225,7 +231,7 @@ def test_second_factor_sign_in_page(real_live_server, browser, axe_source):
     base = real_live_server.base_url
     with db.Session.begin() as s:
         user = accounts.get_by_email(s, "case.demo@signpost.example")
-        user.totp_secret = accounts.new_totp_secret()
+        accounts.set_totp_secret(user, accounts.new_totp_secret())
     sign_in(browser, base, "case.demo@signpost.example")
     assert browser.current_url.endswith("/login/totp")
     assert browser.find_element(By.ID, "code")

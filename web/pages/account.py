@@ -157,7 +157,8 @@ def totp_setup():
                                    error="That code is not right. Check the time on your phone and try the next code."), 400
         with db.Session.begin() as s:
             user = s.get(User, current_user.id)
-            user.totp_secret, user.totp_last_step = secret, step
+            accounts.set_totp_secret(user, secret)
+            user.totp_last_step = step
             current = CurrentUser.from_row(user)
         session.pop(ENROL_KEY, None)
         login_user(current)

@@ -1,7 +1,12 @@
 """/admin: users and roles, who keeps which organizations, the moderation and problem queues."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+import csv
+import datetime as dt
+import io
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,6 +17,8 @@ from directory.staff.accounts import AccountError
 from directory.staff.models import OrganizationKeeper, User
 from directory.staff.upkeep import ListingError
 from directory.catalog.models import Organization
+from directory.referrals import access_log
+from directory.base import utcnow
 from web.auth import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -206,3 +213,48 @@ def close_report(report_id):
     else:
         flash("Report closed.", "success")
     return redirect(url_for("admin.dashboard") + "#problems")
+
+
+# --- the referral access trail ----------------------------------------------------------------
+ACCESS_PERIODS = {"1": "Last day", "7": "Last 7 days", "30": "Last 30 days", "365": "Last year", "": "All kept"}
+
+
+def _access_filters() -> dict:
+    args = request.args
+    f = {"email": args.get("email", "").strip()[:200], "referral": args.get("referral", "").strip()[:64],
+         "period": args.get("period", "30")}
+    if f["period"] not in ACCESS_PERIODS:
+        f["period"] = "30"
+    return f
+
+
+def _access_rows(s, f, limit):
+    since = utcnow() - dt.timedelta(days=int(f["period"])) if f["period"] else None
+    return access_log.entries(s, since=since, user_email=f["email"] or None, referral_id=f["referral"] or None,
+                              limit=limit)
+
+
+@bp.get("/access-log")
+@roles_required("admin")
+def access_log_page():
+    """Who listed, opened or exported which referral (kept ACCESS_LOG_RETENTION_DAYS)."""
+    f = _access_filters()
+    with db.Session() as s:
+        rows = _access_rows(s, f, access_log.MAX_ROWS)
+    return render_template("access_log.html", rows=rows, f=f, periods=ACCESS_PERIODS, actions=access_log.ACTIONS,
+                           max_rows=access_log.MAX_ROWS, retention_days=current_app.config["ACCESS_LOG_RETENTION_DAYS"])
+
+
+@bp.get("/access-log.csv")
+@roles_required("admin")
+def access_log_csv():
+    f = _access_filters()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at_utc", "user_email", "action", "referral_id", "remote_addr"])
+    with db.Session() as s:
+        for row in _access_rows(s, f, None):
+            writer.writerow([row.at.isoformat(timespec="seconds"), row.user_email, row.action, row.referral_id,
+                             row.remote_addr or ""])
+    name = f"signpost-referral-access-{dt.date.today().isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
