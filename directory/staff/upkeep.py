@@ -23,7 +23,7 @@ from directory.catalog.codes import ATTRIBUTES, LANGUAGES, language_code
 from directory.catalog.models import (Address, Attribute, Language, Location, Metadata, Phone, Schedule, Service,
                                       ServiceAtLocation)
 from directory.catalog.schedules import DAY_CODES
-from directory.catalog.taxonomy import ATTRIBUTE_TAXONOMY, attribute_link, attribute_term_id
+from directory.catalog.taxonomy import attribute_link, attribute_term_id
 from directory.staff.models import ListingEdit
 from directory.staff.models import ProblemReport
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory import db
-from directory.catalog.models import Language, Location, Metadata, Phone, Schedule, Service
+from directory.catalog.models import Language, Metadata, Schedule, Service
 from directory.staff import accounts, upkeep
 from directory.staff.models import ListingEdit, OrganizationKeeper, ProblemReport
 
