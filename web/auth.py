@@ -36,7 +36,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Machine endpoints authenticate otherwise (bearer token, Twilio signature) and carry no cookie.
 CSRF_EXEMPT_PREFIXES = ("/api/", "/sms/")
-LOGIN_LIMITS = "10 per minute;50 per hour"
+# Per address: a shared office (one public IP) signs in many people at the start of a shift, so
+# the per-IP limit is loose; guessing one account's password is held back by the per-e-mail limit.
+LOGIN_LIMITS = "30 per minute;300 per hour"
 LOGIN_LIMIT_PER_EMAIL = "20 per hour"
 REPORT_LIMITS = "5 per minute;20 per day"
 

@@ -288,13 +288,24 @@ def is_stale(service: Service, today: dt.date) -> bool:
     return service.assured_date is None or (today - service.assured_date).days > STALE_AFTER_DAYS
 
 
+BED_CATEGORIES = ("sober_living", "housing")  # places with beds, counted or not yet
+
+
+def takes_beds(service: Service) -> bool:
+    """Has a bed count, or is a kind of place that has beds (a 211 shelter imported without one)."""
+    return (service.capacity_available is not None or service.capacity_maximum is not None
+            or service.category in BED_CATEGORIES)
+
+
 def listings_of(session, organization_ids, today: dt.date) -> list[Service]:
-    """Services of these organizations, not verified for 90 days first, then by name."""
+    """Services of these organizations: places with beds first (their count changes daily), then
+    those not verified for 90 days, then by name."""
     if not organization_ids:
         return []
     rows = session.scalars(select(Service).where(Service.organization_id.in_(list(organization_ids)))
                            .options(selectinload(Service.organization))).all()
-    return sorted(rows, key=lambda s: (not is_stale(s, today), s.assured_date or dt.date.min, s.name))
+    return sorted(rows, key=lambda s: (not takes_beds(s), not is_stale(s, today), s.assured_date or dt.date.min,
+                                       s.name))
 
 
 def history(session, service_id: str, limit: int = 200) -> list[Metadata]:

@@ -173,3 +173,27 @@ def test_a_new_zip_places_the_listing_at_that_zip(app, signed_in):
         assert location.latitude == pytest.approx(25.78, abs=0.05) and location.longitude == pytest.approx(-80.19, abs=0.05)
     found = app.test_client().get("/api/v1/search?near=33132&radius_km=3&limit=100").get_json()["items"]
     assert GIRL_SCOUTS in {i["service_id"] for i in found}
+
+
+def test_peer_worker_sees_places_with_beds_first_and_can_count_a_211_shelters_beds(app, signed_in):
+    with db.Session.begin() as s:
+        peer = accounts.get_by_email(s, "peer.demo@signpost.example")
+        accounts.assign_keeper(s, peer, SALVATION_ARMY, "admin.demo@signpost.example")
+        shelters = [sid for sid, in s.execute(select(Service.id).where(
+            Service.organization_id == SALVATION_ARMY, Service.category == "housing",
+            Service.capacity_maximum.is_(None)))]
+    assert shelters  # imported without a bed count
+    client = signed_in("peer_worker")
+    page = client.get("/my-listings").get_data(as_text=True)
+    cards = page.split('<li class="card')[1:]
+    with_beds = [i for i, card in enumerate(cards) if 'name="delta"' in card]
+    assert with_beds and with_beds == list(range(len(with_beds)))  # places with beds come first
+    assert any(f'id="s-{sid}"' in page for sid in shelters)
+    assert "No bed count yet" in page
+    response = client.post(f"/my-listings/{shelters[0]}/beds", data={"available": "3"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    card = html[html.index(f'id="s-{shelters[0]}"'):]
+    card = card[:card.index("</li>")]
+    assert "3 free, updated now." in card  # said in the card that was tapped, not off-screen at the top
+    main = html[html.index("<main"):]
+    assert main.index("3 free, updated now.") > main.index(f'id="s-{shelters[0]}"')
