@@ -120,3 +120,13 @@ def test_listing_page_of_an_imported_listing(app, signed_in):
     meeting = _text(signed_in("case_manager").get("/services/mg-oc:40-minutes-to-freedom").get_data(as_text=True))
     today = day(dt.datetime.now(dt.timezone.utc))
     assert f"printed {today}" in meeting and "printed Aug 29, 2023" not in meeting  # the handout's date is today
+
+
+def test_online_meetings_have_no_distance_and_no_pin(app, signed_in):
+    page = signed_in("case_manager").get("/search?near=92683&category=support_group&q=zoom").get_data(as_text=True)
+    items = page.split('<li class="result"')[1:]
+    online = [i for i in items if '<span>Online</span>' in i]
+    assert online
+    for item in online:
+        assert "data-lat" not in item.split(">")[0]  # not on the map
+        assert " mi<" not in item
