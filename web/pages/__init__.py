@@ -15,13 +15,13 @@ from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES
 
 def init_app(app) -> None:
     from web import auth
-    from web.pages import account, admin, listings, peer, referrals, reports, search
+    from web.pages import account, admin, listings, peer, present, referrals, reports, search
 
     auth.init_app(app)
     for module in (account, search, listings, peer, referrals, reports, admin):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(ago=ago, day=day, miles=miles, vacancy=vacancy, schedule_line=schedule_line,
-                                 unverified=unverified, weburl=weburl)
+                                 unverified=unverified, weburl=weburl, readable=present.readable)
     app.jinja_env.globals.update(CATEGORIES=CATEGORIES, ATTRIBUTES=ATTRIBUTES, LANGUAGES=LANGUAGES, ROLES=ROLES,
                                  LISTING_STATUSES=STATUSES)
     _error_pages(app)
