@@ -12,6 +12,7 @@ from directory.staff import upkeep
 from directory.staff.accounts import kept_organization_ids
 from directory.staff.upkeep import ListingError
 from web.auth import roles_required
+from web.pages import present
 
 bp = Blueprint("peer", __name__)
 
@@ -28,7 +29,8 @@ def my_listings():
         rows = upkeep.listings_of(s, kept_organization_ids(s, current_user.id), today)
         stale = {r.id for r in rows if upkeep.is_stale(r, today)}
         beds = {r.id for r in rows if upkeep.takes_beds(r)}
-    return render_template("my_listings.html", rows=rows, stale=stale, today=today, beds=beds,
+        sources = {r.id: present.source_label(r.id, r.url) for r in rows}  # imported from where, if imported
+    return render_template("my_listings.html", rows=rows, stale=stale, today=today, beds=beds, sources=sources,
                            stale_days=upkeep.STALE_AFTER_DAYS)
 
 
