@@ -197,3 +197,11 @@ def test_peer_worker_sees_places_with_beds_first_and_can_count_a_211_shelters_be
     assert "3 free, updated now." in card  # said in the card that was tapped, not off-screen at the top
     main = html[html.index("<main"):]
     assert main.index("3 free, updated now.") > main.index(f'id="s-{shelters[0]}"')
+
+
+def test_only_admins_see_a_problem_report_beside_the_edit(app, signed_in):
+    with db.Session.begin() as s:
+        report_id = upkeep.report_problem(s, SALVATION_ARMY, "phone", "Wrong number, call me at 305-555-0000.",
+                                          "reporter@example.org").id
+    page = signed_in("peer_worker").get(f"/services/{SALVATION_ARMY}/edit?report={report_id}").get_data(as_text=True)
+    assert "Wrong number" not in page and "reporter@example.org" not in page

@@ -16,7 +16,7 @@ from directory.catalog import views
 from directory.staff.accounts import kept_organization_ids
 from directory.staff.models import ProblemReport
 from directory.staff.upkeep import EDITABLE_FIELDS, PROBLEM_KINDS, STATUSES, ListingError
-from directory.catalog.codes import ATTRIBUTES, LANGUAGES
+from directory.catalog.codes import ATTRIBUTES
 from directory.people import phones
 from directory.people.models import OutboundMessage
 from directory.referrals.operations import ReferralError, create_referral
@@ -168,7 +168,10 @@ def _submitted_fields(form) -> dict[str, str]:
 
 
 def _open_report(s, service_id: str, report_id) -> ProblemReport | None:
-    """The problem report an admin came from (shown beside the form), if it is about this listing."""
+    """The problem report an admin came from (shown beside the form), if it is about this listing.
+    Admins only: the queue is theirs, and a report may carry its sender's e-mail or phone."""
+    if current_user.role != "admin":
+        return None
     try:
         report = s.get(ProblemReport, int(report_id)) if report_id else None
     except (TypeError, ValueError):
@@ -187,7 +190,7 @@ def edit(service_id):
         values = upkeep.field_values(service)
         report = _open_report(s, service_id, request.values.get("report"))
         page = dict(service=service, fields=EDITABLE_FIELDS, direct=direct, statuses=STATUSES, report=report,
-                    problem_kinds=PROBLEM_KINDS, attribute_groups=ATTRIBUTE_GROUPS, languages=LANGUAGES)
+                    problem_kinds=PROBLEM_KINDS, attribute_groups=ATTRIBUTE_GROUPS)
         if request.method == "GET":
             return render_template("listing_edit.html", values=values, **page)
         submitted = _submitted_fields(request.form)
@@ -204,8 +207,7 @@ def edit(service_id):
             edit_row = upkeep.propose_edit(s, service, clean, current_user.email)
             message = ("This listing is kept by someone else: your changes went to an admin for review."
                        if edit_row else "Nothing changed.")
-        if report is not None and report.status == "open" and request.form.get("resolve_report") \
-                and current_user.role == "admin":
+        if report is not None and report.status == "open" and request.form.get("resolve_report"):
             upkeep.close_report(s, report.id, "resolved", current_user.email)
             message += " The problem report is closed as fixed."
     flash(message, "success")
