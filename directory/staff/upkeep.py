@@ -205,13 +205,19 @@ def days_text(byday: str | None) -> str:
 
 
 def hours_text(schedules) -> str:
+    """The schedules as the form's lines; rows with the same times are one line ('MO-FR 09:00-17:00',
+    not five: 211 imports keep one row per day)."""
+    days_by_times: dict[tuple, set[str]] = {}
+    for s in schedules:
+        key = (s.opens_at or dt.time(0), s.closes_at or s.opens_at or dt.time(0))
+        days_by_times.setdefault(key, set()).update(
+            c for c in (s.byday or ",".join(DAY_CODES)).split(",") if c in DAY_CODES)
     lines = []
-    for s in sorted(schedules, key=lambda s: (s.opens_at or dt.time(0), s.byday or "")):
-        if s.opens_at in (None, dt.time(0)) and s.closes_at in (None, dt.time(0)):
-            times = "24h"
-        else:
-            times = f"{s.opens_at:%H:%M}-{(s.closes_at or s.opens_at):%H:%M}"
-        lines.append(f"{days_text(s.byday)} {times}")
+    for (opens, closes), days in sorted(days_by_times.items(),
+                                        key=lambda kv: (kv[0][0], min(DAY_CODES.index(d) for d in kv[1] or {"MO"}))):
+        byday = ",".join(d for d in DAY_CODES if d in days)
+        times = "24h" if opens == dt.time(0) and closes == dt.time(0) else f"{opens:%H:%M}-{closes:%H:%M}"
+        lines.append(f"{days_text(byday)} {times}")
     return "\n".join(lines)
 
 

@@ -168,8 +168,12 @@ def test_admin_works_through_the_queues(real_live_server, browser, axe_source, s
     base = real_live_server.base_url
     with db.Session.begin() as s:
         upkeep.report_problem(s, SALVATION_ARMY, "phone", "The phone number is disconnected.", None)
+        upkeep.propose_edit(s, upkeep.load_service(s, GIRL_SCOUTS), {"phone": "305-555-0177", "hours": "MO-FR 09:00-17:00"},
+                            "peer.demo@signpost.example")
     sign_in(browser, base, "admin.demo@signpost.example")
     browser.get(base + "/admin")
+    queue = browser.find_element(By.ID, "moderation").text
+    assert "Girl Scouts Council of Tropical Florida, Inc." in queue and "→" in queue and "305-555-0177" in queue
     check_at_both_sizes(browser, axe_source, base, "/admin")
     browser.set_window_size(1280, 900)
     browser.get(base + "/admin")

@@ -70,3 +70,12 @@ def test_beds_are_checked_against_the_unchanged_total():
     with pytest.raises(ListingError, match="more than beds in total"):
         clean_changes({"capacity_available": "9", "capacity_maximum": "8"},
                       before={"capacity_available": "2", "capacity_maximum": "8"})
+
+
+def test_hours_text_merges_days_with_the_same_times():
+    from types import SimpleNamespace as Row
+    from directory.staff.upkeep import hours_text
+    rows = [Row(byday=d, opens_at=T(8, 30), closes_at=T(16, 30)) for d in ("FR", "MO", "TH", "TU", "WE")]
+    rows.append(Row(byday="SA", opens_at=T(10), closes_at=T(12)))
+    assert hours_text(rows) == "MO-FR 08:30-16:30\nSA 10:00-12:00"  # 211 keeps one row per day
+    assert parse_hours(hours_text(rows)) == parse_hours("Mon-Fri 8:30am-4:30pm\nSat 10am-12pm")
