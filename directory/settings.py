@@ -39,6 +39,9 @@ class Settings:
     TWILIO_API_BASE_URL: str | None = None  # tests: the Prism mock instead of https://api.twilio.com
     FOLLOW_UP_AFTER_HOURS: float = 48.0
     RETENTION_DAYS: int = 90
+    # Who opened or exported which referral (directory/staff/access_log.py): six years, as HIPAA
+    # keeps its documentation.
+    ACCESS_LOG_RETENTION_DAYS: int = 2190
     DEFAULT_TIMEZONE: str = "America/Los_Angeles"  # quiet hours when the number says nothing
 
     @classmethod
@@ -124,5 +127,6 @@ def app_config(env=os.environ) -> dict:
         "LOG_SEARCHES": _flag(env.get("LOG_SEARCHES"), True),
     }
     texting = Settings.from_mapping(env)
-    config.update(PUBLIC_BASE_URL=texting.PUBLIC_BASE_URL, RASA_URL=texting.RASA_URL, RASA_TOKEN=texting.RASA_TOKEN)
+    config.update(PUBLIC_BASE_URL=texting.PUBLIC_BASE_URL, RASA_URL=texting.RASA_URL, RASA_TOKEN=texting.RASA_TOKEN,
+                  ACCESS_LOG_RETENTION_DAYS=texting.ACCESS_LOG_RETENTION_DAYS)
     return config

@@ -12,5 +12,5 @@ run-banner: app-setup
 	@$(PY) -m web.sms.banner
 
 # Refresh docs/screenshots/*.png (shown in the README) from the end-to-end tests.
-screenshots: app-setup system-packages
+screenshots: app-setup system-packages node-tools
 	SIGNPOST_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/e2e -q

@@ -64,6 +64,42 @@ def seeded_db_template(tmp_path_factory) -> Path:
     return path
 
 
+def import_real_data(data: Path) -> None:
+    """The real data sets, as they come, through the importers: Miami 211 (HSDS 1.x), both Meeting
+    Guide feeds, SAMHSA FindTreatment (a few seconds)."""
+    from directory.catalog.importers import findtreatment, import_hsds_path
+    from directory.catalog.importers import meeting_guide as mg
+    with db.Session.begin() as s:
+        import_hsds_path(s, data / "miami-211-hsds")
+    labels = mg.load_type_labels(data / "meeting-guide" / "types.json")
+    for feed in ("oc.json", "kc.json"):
+        with db.Session.begin() as s:
+            mg.import_meetings(s, mg.load_feed(str(data / "meeting-guide" / feed)), mg.source_key(feed),
+                               type_labels=labels)
+    with db.Session.begin() as s:
+        findtreatment.import_file(s, data / "findtreatment" / "facilities.json")
+
+
+@pytest.fixture(scope="session")
+def real_db_template(tmp_path_factory, shared_data) -> Path:
+    """The demo plus the real data sets, imported once; tests that change it get a copy (real_db_url)."""
+    path = tmp_path_factory.mktemp("real") / "real.db"
+    make_database(path)
+    import_real_data(shared_data)
+    db.engine().dispose()
+    return path
+
+
+@pytest.fixture
+def real_db_url(tmp_path, real_db_template) -> str:
+    import shutil
+    target = tmp_path / "real.db"
+    shutil.copy(real_db_template, target)
+    url = f"sqlite:///{target}"
+    db.configure(url)
+    return url
+
+
 @pytest.fixture
 def db_url(tmp_path, seeded_db_template) -> str:
     import shutil

@@ -69,6 +69,11 @@ def _invalid(exc: InvalidQuery):
 
 @bp.errorhandler(PlaceNotFound)
 def _unknown_place(exc: PlaceNotFound):
+    if request.endpoint == "api.search_endpoint" and current_app.config["LOG_SEARCHES"]:
+        from directory.catalog.unknown_places import log_unknown_place, search_filters
+        with db.Session.begin() as s:  # counted in the needs-and-gaps report
+            log_unknown_place(s, request.args.get("near"), "bot" if _is_service_call() else "api",
+                              request.args.get("category"), search_filters(request.args))
     # suggestions: the nearest spellings of a city we know ("Santa Ana, CA"), maybe none.
     return error_response(422, "unknown_place", str(exc), suggestions=exc.suggestions)
 

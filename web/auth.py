@@ -36,7 +36,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Machine endpoints authenticate otherwise (bearer token, Twilio signature) and carry no cookie.
 CSRF_EXEMPT_PREFIXES = ("/api/", "/sms/", "/fhir")  # /fhir: each client's bearer token
-LOGIN_LIMITS = "10 per minute;50 per hour"
+# Per address: a shared office (one public IP) signs in many people at the start of a shift, so
+# the per-IP limit is loose; guessing one account's password is held back by the per-e-mail limit.
+LOGIN_LIMITS = "30 per minute;300 per hour"
 LOGIN_LIMIT_PER_EMAIL = "20 per hour"
 REPORT_LIMITS = "5 per minute;20 per day"
 
@@ -108,6 +110,14 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def error_page(code: int, title: str, message: str):
+    """A styled error page with a way back (the page the person came from, when it is on this site)."""
+    referrer = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    back = safe_next(referrer[len(host):], "") if referrer.startswith(host + "/") else ""
+    return render_template("error.html", code=code, title=title, message=message, back=back), code
 
 
 def home_for(role: str) -> str:
@@ -201,8 +211,7 @@ def init_app(app) -> None:
         if request.path.startswith("/api/"):
             from web.api import error_response
             return error_response(403, "forbidden", "You may not do that.")
-        return render_template("error.html", title="Not allowed",
-                               message="Your account cannot open this page. Ask an admin if you need it."), 403
+        return error_page(403, "Not allowed", "Your account cannot open this page. Ask an admin if you need it.")
 
     csp = content_security_policy(app.config["MAP_TILE_URL"])
     session_cookie = app.config.get("SESSION_COOKIE_NAME", "session")

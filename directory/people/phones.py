@@ -103,14 +103,34 @@ def pseudonym(e164: str) -> str:
 
 
 def encrypt(e164: str) -> str:
-    return _fernet().encrypt(e164.encode()).decode()
+    return encrypt_text(e164)
 
 
 def decrypt(token: str) -> str | None:
+    return decrypt_text(token)
+
+
+# The same keys protect other small secrets kept at rest (staff TOTP secrets: directory/staff/accounts.py).
+def encrypt_text(text: str) -> str:
+    return _fernet().encrypt(text.encode()).decode()
+
+
+def decrypt_text(token: str) -> str | None:
+    """The text, whichever of PHONE_ENCRYPTION_KEY's keys sealed it; None if none did."""
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return None
+
+
+def is_token(value: str | None) -> bool:
+    """A Fernet token (version byte 0x80: 'gAAAAA...'), not a value kept in clear."""
+    return bool(value) and value.startswith("gAAAAA")
+
+
+def rotate_token(token: str) -> str:
+    """The token sealed again with the newest key (MultiFernet.rotate), after a key rotation."""
+    return _fernet().rotate(token.encode()).decode()
 
 
 def mask(e164: str | None, dots: str = "•••") -> str:

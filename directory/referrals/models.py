@@ -1,9 +1,10 @@
-"""The referral table: a person sent to a service, by a case manager (web) or by the bot."""
+"""The referral table: a person sent to a service, by a case manager (web) or by the bot; and the
+trail of who opened or exported which referral."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, DateTime, ForeignKey, String, Text)
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.base import Base, new_id, utcnow
@@ -34,3 +35,18 @@ class Referral(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship()
+
+
+class ReferralAccess(Base):
+    """Who opened or exported which referral, and when (42 CFR Part 2 / HIPAA access trail).
+    Written by the referral pages; read and exported by admins; purged after
+    ACCESS_LOG_RETENTION_DAYS by the retention job. No foreign keys: the trail outlives a
+    deleted account or referral."""
+    __tablename__ = "referral_access"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    user_email: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # list, view, export
+    referral_id: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from directory.catalog.models import Organization
+from directory.people import phones
 from directory.staff.models import OrganizationKeeper
 from directory.staff.models import User
 
@@ -208,13 +209,37 @@ def accepted_totp_step(secret: str, code: str, last_step: int | None, now: dt.da
     return None
 
 
+def set_totp_secret(user: User, secret: str | None) -> None:
+    """Keep the TOTP secret encrypted at rest, with the phone numbers' keys (PHONE_ENCRYPTION_KEY,
+    MultiFernet: newest key first, older ones still read). None turns the second factor off."""
+    user.totp_secret = phones.encrypt_text(secret) if secret else None
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The secret in clear, for checking a code. A value from before encryption (the migration
+    encrypts them; a restored backup might not) is read as it is."""
+    stored = user.totp_secret
+    if not stored:
+        return None
+    if not phones.is_token(stored):
+        return stored
+    secret = phones.decrypt_text(stored)
+    if secret is None:
+        raise phones.KeyMissing("A TOTP secret cannot be decrypted: is a key missing from PHONE_ENCRYPTION_KEY?")
+    return secret
+
+
 def verify_totp(user: User, code: str, now: dt.datetime | None = None) -> bool:
-    if not user.totp_secret:
+    secret = totp_secret_of(user)
+    if not secret:
         return False
-    step = accepted_totp_step(user.totp_secret, code, user.totp_last_step, now)
+    step = accepted_totp_step(secret, code, user.totp_last_step, now)
     if step is None:
         return False
     user.totp_last_step = step
+    # Sealed again with the newest key (after a rotation), or sealed at last if it was in clear.
+    user.totp_secret = phones.rotate_token(user.totp_secret) if phones.is_token(user.totp_secret) \
+        else phones.encrypt_text(secret)
     return True
 
 

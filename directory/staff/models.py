@@ -19,7 +19,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted with PHONE_ENCRYPTION_KEY (a Fernet token); read and set through directory.staff.accounts.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # Bumped on password change or deactivation: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)

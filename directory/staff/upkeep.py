@@ -15,10 +15,15 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
+from directory.catalog import geocode
 from directory.catalog import index  # module import: directory.models imports this module at its end
 from directory.base import utcnow
-from directory.catalog.models import Metadata, Schedule, Service, ServiceAtLocation
+from directory.catalog.cards import language_codes
+from directory.catalog.codes import ATTRIBUTES, LANGUAGES, language_code
+from directory.catalog.models import (Address, Attribute, Language, Location, Metadata, Phone, Schedule, Service,
+                                      ServiceAtLocation)
 from directory.catalog.schedules import DAY_CODES
+from directory.catalog.taxonomy import attribute_link, attribute_term_id
 from directory.staff.models import ListingEdit
 from directory.staff.models import ProblemReport
 
@@ -47,10 +52,13 @@ PROBLEM_KINDS = {
 STATUSES = {"active": "Open", "temporarily closed": "Temporarily closed", "inactive": "Not running now",
             "defunct": "Closed for good"}
 
-# field -> (label, kind, max length). Kinds: text, line, url, email, int, hours, status.
+# field -> (label, kind, max length). Kinds: text, line, url, email, int, hours, status, and the
+# fields kept in other tables: phone, address, languages, attributes.
 EDITABLE_FIELDS: dict[str, tuple[str, str, int]] = {
     "name": ("Name", "line", 300),
     "status": ("Status", "status", 30),
+    "phone": ("Phone", "phone", 60),
+    "address": ("Address", "address", 500),
     "description": ("Description", "text", 4000),
     "application_process": ("What to bring / how to get in", "text", 2000),
     "eligibility_description": ("Who can come (eligibility)", "text", 2000),
@@ -61,11 +69,24 @@ EDITABLE_FIELDS: dict[str, tuple[str, str, int]] = {
     "capacity_available": ("Beds free", "int", 0),
     "capacity_maximum": ("Beds in total", "int", 0),
     "hours": ("Hours or meeting times", "hours", 2000),
+    "languages": ("Languages spoken", "languages", 500),
+    "attributes": ("Features", "attributes", 0),
 }
+# Fields that live outside the service row (and how the form sends them).
+RELATED_FIELDS = ("phone", "address", "languages", "attributes", "hours")
 
 
 # --- hours as text --------------------------------------------------------------------------
-_HOURS_LINE = re.compile(r"^(?P<days>[A-Za-z][A-Za-z ,\-]*?)\s+(?P<times>24h|\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2})$")
+# "MO-FR 09:00-17:00", "Mon-Fri 9am-5pm", "Mon, Wed 7pm-8pm", "Tuesday 7:30 pm to 8:30 pm",
+# "weekdays 9-5", "daily 24h": days first, then one time range.
+_TIME = r"\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m?\.?)?|noon|midnight"
+_HOURS_LINE = re.compile(
+    rf"^(?P<days>[A-Za-z][A-Za-z .,&\-–]*?)[\s:]+(?P<times>24\s*h(?:ours|rs)?|open 24 hours|all day|"
+    rf"(?P<start>{_TIME})\s*(?:-|–|—|to|until)\s*(?P<end>{_TIME}))$", re.IGNORECASE)
+_CLOCK = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>[ap])?\.?m?\.?$", re.IGNORECASE)
+_DAY_WORDS = {"daily": range(7), "every": range(7), "everyday": range(7), "week": range(7),
+              "weekdays": range(5), "weekday": range(5), "weekends": (5, 6), "weekend": (5, 6)}
+_DAY_NAMES = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6}
 
 
 @dataclass(frozen=True)
@@ -76,21 +97,60 @@ class HoursLine:
 
 
 def _day_code(token: str, line_no: int) -> int:
-    code = token.strip()[:2].upper()
-    if code not in DAY_CODES:
-        raise ListingError(f"Line {line_no}: '{token.strip()}' is not a day (use MO TU WE TH FR SA SU).", "hours")
-    return DAY_CODES.index(code)
+    word = token.strip().strip(".").lower()
+    day = _DAY_NAMES.get(word[:2]) if len(word) >= 2 and word.isalpha() else None
+    full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    if day is None or not (full[day].startswith(word) or word in ("tues", "thur", "thurs", "weds")):
+        raise ListingError(f"Line {line_no}: '{token.strip()}' is not a day (Mon, Tue, ... or MO, TU, ...).", "hours")
+    return day
 
 
-def _clock(text: str, line_no: int) -> dt.time:
-    h, m = (int(p) for p in text.strip().split(":"))
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ListingError(f"Line {line_no}: '{text.strip()}' is not a time of day (00:00 to 24:00).", "hours")
-    return dt.time(0) if h == 24 else dt.time(h, m)
+def _clock(text: str, line_no: int, ampm: str | None = None) -> dt.time:
+    """'9', '9am', '9:30 pm', '17:00', 'noon'; `ampm` is the other end's, for '9-5pm'."""
+    word = text.strip().lower()
+    if word == "noon":
+        return dt.time(12)
+    if word == "midnight":
+        return dt.time(0)
+    m = _CLOCK.match(word)
+    h, minute = (int(m["h"]), int(m["m"] or 0)) if m else (-1, 0)
+    suffix = (m["ampm"] if m else None) or ampm
+    if suffix:
+        if not 1 <= h <= 12:
+            h = -1
+        else:
+            h = h % 12 + (12 if suffix.lower() == "p" else 0)
+    if not (0 <= h <= 24 and 0 <= minute < 60) or (h == 24 and minute):
+        raise ListingError(f"Line {line_no}: '{text.strip()}' is not a time of day (e.g. 9am, 5:30 pm, 17:00).",
+                           "hours")
+    return dt.time(0) if h == 24 else dt.time(h, minute)
+
+
+def _suffix(text: str) -> str | None:
+    m = _CLOCK.match(text.strip().lower())
+    return m["ampm"] if m else None
+
+
+def _days(text: str, line_no: int) -> set[int]:
+    days: set[int] = set()
+    text = re.sub(r"\s*(?:-|–|\bto\b|\bthrough\b|\bthru\b)\s*", "-", text.strip(), flags=re.IGNORECASE)
+    for token in re.split(r"[\s,&]+|\band\b", text, flags=re.IGNORECASE):
+        token = token.strip(" .")
+        if not token:
+            continue
+        if token.lower() in _DAY_WORDS:
+            days.update(_DAY_WORDS[token.lower()])
+        elif "-" in token:
+            first, last = (_day_code(t, line_no) for t in token.split("-", 1))
+            days.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
+        else:
+            days.add(_day_code(token, line_no))
+    return days
 
 
 def parse_hours(text: str) -> list[HoursLine]:
-    """'MO-FR 09:00-17:00', 'SA,SU 10:00-14:00', 'daily 24h', one per line; '22:00-02:00' runs past midnight."""
+    """One line each, days then times: 'MO-FR 09:00-17:00', 'Mon-Fri 9am-5pm', 'Mon, Wed 7pm-8pm',
+    'SA,SU 10:00-14:00', 'daily 24h'. '22:00-02:00' runs past midnight."""
     out = []
     for line_no, raw in enumerate((text or "").splitlines(), start=1):
         line = raw.strip()
@@ -98,24 +158,30 @@ def parse_hours(text: str) -> list[HoursLine]:
             continue
         m = _HOURS_LINE.match(line)
         if not m:
-            raise ListingError(f"Line {line_no}: write days then times, e.g. 'MO-FR 09:00-17:00' or 'daily 24h'.", "hours")
-        days: set[int] = set()
-        for token in m["days"].replace(" ", ",").split(","):
-            if not token:
-                continue
-            if token.lower() in ("daily", "every", "everyday"):
-                days.update(range(7))
-            elif "-" in token:
-                first, last = (_day_code(t, line_no) for t in token.split("-", 1))
-                span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
-                days.update(span)
-            else:
-                days.add(_day_code(token, line_no))
-        if m["times"] == "24h":
+            raise ListingError(f"Line {line_no}: write days then times, e.g. 'Mon-Fri 9am-5pm', 'Tue, Thu 7pm-8pm' "
+                               "or 'daily 24h'.", "hours")
+        days = _days(m["days"], line_no)
+        if not days:
+            raise ListingError(f"Line {line_no}: name the days first, e.g. 'Mon-Fri'.", "hours")
+        if m["start"] is None:
             opens, closes = dt.time(0), dt.time(0)
         else:
-            start, end = m["times"].split("-")
-            opens, closes = _clock(start, line_no), _clock(end, line_no)
+            end_suffix = _suffix(m["end"])
+            closes = _clock(m["end"], line_no)
+            start_suffix = None
+            if end_suffix and not _suffix(m["start"]) and m["start"].strip().lower() not in ("noon", "midnight"):
+                # '9-5pm' is 9 am to 5 pm, '7-8pm' is 7 pm to 8 pm: the start takes the end's half
+                # of the day unless that would put it after the end.
+                start_suffix = end_suffix
+                try:
+                    if _clock(m["start"], line_no, end_suffix) > closes and end_suffix.lower() == "p":
+                        start_suffix = "a"
+                except ListingError:
+                    pass
+            opens = _clock(m["start"], line_no, start_suffix)
+            if (closes < opens and not end_suffix and not _suffix(m["start"]) and ":" not in m["times"]
+                    and closes.hour < 12):
+                closes = dt.time(closes.hour + 12, closes.minute)  # 'Mon-Fri 9-5' is 9 am to 5 pm
             if opens == closes:
                 raise ListingError(f"Line {line_no}: the start and end are the same; for all day write '24h'.", "hours")
         out.append(HoursLine(",".join(DAY_CODES[d] for d in sorted(days)), opens, closes))
@@ -139,29 +205,85 @@ def days_text(byday: str | None) -> str:
 
 
 def hours_text(schedules) -> str:
+    """The schedules as the form's lines; rows with the same times are one line ('MO-FR 09:00-17:00',
+    not five: 211 imports keep one row per day)."""
+    days_by_times: dict[tuple, set[str]] = {}
+    for s in schedules:
+        key = (s.opens_at or dt.time(0), s.closes_at or s.opens_at or dt.time(0))
+        days_by_times.setdefault(key, set()).update(
+            c for c in (s.byday or ",".join(DAY_CODES)).split(",") if c in DAY_CODES)
     lines = []
-    for s in sorted(schedules, key=lambda s: (s.opens_at or dt.time(0), s.byday or "")):
-        if s.opens_at in (None, dt.time(0)) and s.closes_at in (None, dt.time(0)):
-            times = "24h"
-        else:
-            times = f"{s.opens_at:%H:%M}-{(s.closes_at or s.opens_at):%H:%M}"
-        lines.append(f"{days_text(s.byday)} {times}")
+    for (opens, closes), days in sorted(days_by_times.items(),
+                                        key=lambda kv: (kv[0][0], min(DAY_CODES.index(d) for d in kv[1] or {"MO"}))):
+        byday = ",".join(d for d in DAY_CODES if d in days)
+        times = "24h" if opens == dt.time(0) and closes == dt.time(0) else f"{opens:%H:%M}-{closes:%H:%M}"
+        lines.append(f"{days_text(byday)} {times}")
     return "\n".join(lines)
 
 
 # --- reading --------------------------------------------------------------------------------
 def load_service(session, service_id: str) -> Service | None:
     return session.scalars(select(Service).where(Service.id == service_id).options(
-        selectinload(Service.organization), selectinload(Service.schedules),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location))).first()
+        selectinload(Service.organization), selectinload(Service.schedules), selectinload(Service.phones),
+        selectinload(Service.languages),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        .selectinload(Location.addresses),
+        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
+        .selectinload(Location.phones))).first()
+
+
+def _first_location(service: Service) -> Location | None:
+    places = [sal.location for sal in service.service_at_locations]
+    return next((loc for loc in places if loc.location_type == "physical"), places[0] if places else None)
+
+
+def _first_address(location: Location | None) -> Address | None:
+    if location is None or not location.addresses:
+        return None
+    return next((a for a in location.addresses if a.address_type == "physical"), location.addresses[0])
+
+
+def _first_phone(service: Service) -> Phone | None:
+    """The phone people are shown (directory.catalog.cards.first_phone's choice)."""
+    location = _first_location(service)
+    phones = list(service.phones) + (list(location.phones) if location else [])
+    voice = [p for p in phones if (p.type or "voice") in ("voice", "cell", "text")]
+    return (voice or phones or [None])[0]
+
+
+def _phone_text(phone: Phone | None) -> str:
+    return "" if phone is None else phone.number + (f" x{phone.extension}" if phone.extension else "")
+
+
+def _attribute_rows(session, service: Service) -> list[Attribute]:
+    ids = [service.id] + [sal.location_id for sal in service.service_at_locations]
+    return list(session.scalars(select(Attribute).where(
+        Attribute.link_id.in_(ids), Attribute.taxonomy_term_id.like(attribute_term_id("%")))))
+
+
+def attribute_codes_of(session, service: Service) -> list[str]:
+    prefix = attribute_term_id("")
+    codes = {a.taxonomy_term_id[len(prefix):] for a in _attribute_rows(session, service)}
+    return [c for c in ATTRIBUTES if c in codes]
 
 
 def field_values(service: Service) -> dict[str, str]:
-    """The editable fields as the strings a form shows."""
+    """The editable fields as the strings a form shows (and the audit trail keeps)."""
+    from sqlalchemy.orm import object_session
     out = {}
     for name, (_label, kind, _max) in EDITABLE_FIELDS.items():
         if kind == "hours":
             out[name] = hours_text(service.schedules)
+        elif kind == "phone":
+            out[name] = _phone_text(_first_phone(service))
+        elif kind == "address":
+            address = _first_address(_first_location(service))
+            out[name] = address.one_line() if address else ""
+        elif kind == "languages":
+            out[name] = ", ".join(LANGUAGES.get(c, c) for c in language_codes(service.languages))
+        elif kind == "attributes":
+            session = object_session(service)
+            out[name] = ",".join(attribute_codes_of(session, service)) if session else ""
         else:
             value = getattr(service, name)
             out[name] = "" if value is None else str(value)
@@ -172,13 +294,24 @@ def is_stale(service: Service, today: dt.date) -> bool:
     return service.assured_date is None or (today - service.assured_date).days > STALE_AFTER_DAYS
 
 
+BED_CATEGORIES = ("sober_living", "housing")  # places with beds, counted or not yet
+
+
+def takes_beds(service: Service) -> bool:
+    """Has a bed count, or is a kind of place that has beds (a 211 shelter imported without one)."""
+    return (service.capacity_available is not None or service.capacity_maximum is not None
+            or service.category in BED_CATEGORIES)
+
+
 def listings_of(session, organization_ids, today: dt.date) -> list[Service]:
-    """Services of these organizations, not verified for 90 days first, then by name."""
+    """Services of these organizations: places with beds first (their count changes daily), then
+    those not verified for 90 days, then by name."""
     if not organization_ids:
         return []
     rows = session.scalars(select(Service).where(Service.organization_id.in_(list(organization_ids)))
                            .options(selectinload(Service.organization))).all()
-    return sorted(rows, key=lambda s: (not is_stale(s, today), s.assured_date or dt.date.min, s.name))
+    return sorted(rows, key=lambda s: (not takes_beds(s), not is_stale(s, today), s.assured_date or dt.date.min,
+                                       s.name))
 
 
 def history(session, service_id: str, limit: int = 200) -> list[Metadata]:
@@ -188,14 +321,78 @@ def history(session, service_id: str, limit: int = 200) -> list[Metadata]:
 
 
 # --- validating -----------------------------------------------------------------------------
-def clean_changes(raw: dict) -> dict[str, str | int | None]:
-    """Validate submitted fields into typed values (None clears). Raises ListingError naming the field."""
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+_OTHER_SCHEME = re.compile(r"^[a-z][a-z0-9+\-]*:(?!\d)", re.IGNORECASE)  # javascript:, mailto: (not host:8080)
+_PHONE = re.compile(r"^(?P<number>\+?[\d\s().\-/]{7,30}?)\s*(?:(?:x|ext\.?|extension)\s*(?P<ext>\d{1,8}))?$",
+                    re.IGNORECASE)
+_ADDRESS = re.compile(r"^(?P<street>.+?),\s*(?P<city>[^,]+?),\s*(?P<state>[A-Za-z]{2})\.?\s+"
+                      r"(?P<zip>\d{5}(?:-\d{4})?)$")
+
+
+def web_address(value: str | None) -> str | None:
+    """'www.example.org' -> 'https://www.example.org'; http(s) addresses as they are; others None."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if _SCHEME.match(value) or _OTHER_SCHEME.match(value):
+        return value if value.lower().startswith(("http://", "https://")) else None
+    if value.startswith("//"):
+        return "https:" + value
+    return "https://" + value
+
+
+def _normal(kind: str, value: str) -> str:
+    """The form's text as field_values would show it, to tell a changed field from an untouched one."""
+    value = (value or "").replace("\r\n", "\n").strip()
+    if kind == "attributes":
+        return ",".join(c for c in ATTRIBUTES if c in set(value.replace(" ", "").split(",")))
+    return value
+
+
+def split_phone(value: str) -> tuple[str, str | None]:
+    m = _PHONE.match(value)
+    if not m or sum(ch.isdigit() for ch in m["number"]) < 7:
+        raise ListingError("Phone: write a phone number, e.g. 305-555-0123 or (305) 555-0123 x12.", "phone")
+    return m["number"].strip(), m["ext"]
+
+
+def split_address(value: str) -> dict[str, str]:
+    m = _ADDRESS.match(value)
+    if not m:
+        raise ListingError("Address: write street, city, state and ZIP, e.g. '401 W 1st St, Santa Ana, CA 92701'.",
+                           "address")
+    return {"address_1": m["street"].strip(), "city": m["city"].strip(), "state_province": m["state"].upper(),
+            "postal_code": m["zip"]}
+
+
+def language_list(value: str) -> list[str]:
+    codes = []
+    for word in re.split(r"[,;/\n]+|\band\b", value):
+        word = word.strip()
+        if not word:
+            continue
+        code = language_code(word)
+        if code is None:
+            raise ListingError(f"Languages: '{word}' is not a language we know; write names such as English, "
+                               "Spanish, Haitian Creole.", "languages")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def clean_changes(raw: dict, before: dict[str, str] | None = None) -> dict[str, str | int | None]:
+    """Validate submitted fields into typed values (None clears). Raises ListingError naming the field.
+    With `before` (field_values of the listing), a field sent back as it was is left out unchecked:
+    imported data breaks rules nobody asked its editors to fix, and saving the hours must not fail on
+    a website that was already there."""
     clean: dict = {}
     for name, value in raw.items():
         if name not in EDITABLE_FIELDS:
             continue
         label, kind, max_len = EDITABLE_FIELDS[name]
-        value = (value or "").replace("\r\n", "\n").strip()
+        value = _normal(kind, value)
+        if before is not None and value == _normal(kind, before.get(name, "")):
+            continue
         if kind == "int":
             if value == "":
                 clean[name] = None
@@ -204,20 +401,37 @@ def clean_changes(raw: dict) -> dict[str, str | int | None]:
                 raise ListingError(f"{label}: enter a whole number from 0 to {MAX_BEDS}.", name)
             clean[name] = int(value)
             continue
-        if len(value) > max_len:
+        if max_len and len(value) > max_len:
             raise ListingError(f"{label}: at most {max_len} characters.", name)
         if kind == "line" and not value:
             raise ListingError(f"{label} cannot be empty.", name)
-        if kind == "url" and value and not re.fullmatch(r"https?://[^\s]+\.[^\s]+", value):
-            raise ListingError(f"{label}: start with http:// or https://.", name)
+        if kind == "url" and value:
+            value = web_address(value) or ""
+            if not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", value):
+                raise ListingError(f"{label}: write a web address such as www.example.org.", name)
         if kind == "email" and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
             raise ListingError(f"{label}: that is not an e-mail address.", name)
         if kind == "hours":
             parse_hours(value)  # raises with the line that is wrong
         if kind == "status" and value not in STATUSES:
             raise ListingError(f"{label}: choose one of {', '.join(STATUSES.values())}.", name)
+        if kind == "phone" and value:
+            split_phone(value)
+        if kind == "address" and value:
+            split_address(value)
+        if kind == "languages":
+            value = ", ".join(LANGUAGES.get(c, c) for c in language_list(value))
+        if kind == "attributes":
+            unknown = [c for c in (raw[name] or "").replace(" ", "").split(",") if c and c not in ATTRIBUTES]
+            if unknown:
+                raise ListingError(f"{label}: unknown feature {unknown[0]!r}.", name)
         clean[name] = value or None
     available, maximum = clean.get("capacity_available"), clean.get("capacity_maximum")
+    if before is not None:  # one of the two changed: check it against the other as it is
+        if "capacity_available" in clean and "capacity_maximum" not in clean and before.get("capacity_maximum"):
+            maximum = int(before["capacity_maximum"])
+        if "capacity_maximum" in clean and "capacity_available" not in clean and before.get("capacity_available"):
+            available = int(before["capacity_available"])
     if available is not None and maximum is not None and available > maximum:
         raise ListingError("Beds free cannot be more than beds in total.", "capacity_available")
     return clean
@@ -243,19 +457,97 @@ def _replace_hours(session, service: Service, text: str | None) -> None:
                              closes_at=line.closes_at, timezone=tz))
 
 
+def _set_phone(session, service: Service, text: str | None) -> None:
+    """The shown number changes where it is kept; a listing that had none gets its own."""
+    phone = _first_phone(service)
+    if not text:
+        if phone is not None:
+            session.delete(phone)
+        return
+    number, extension = split_phone(text)
+    if phone is None:
+        service.phones.append(Phone(service_id=service.id, number=number, extension=extension, type="voice"))
+    else:
+        phone.number, phone.extension = number, extension
+
+
+def _set_address(session, service: Service, text: str | None) -> list[str]:
+    """The first place's street address. A place shared by several services moves for all of them
+    (it is one building); a new ZIP puts the place at that ZIP's centre until it is geocoded.
+    Returns the other services at that place, to reindex."""
+    location = _first_location(service)
+    address = _first_address(location)
+    if not text:
+        if address is not None:
+            session.delete(address)
+        return []
+    parts = split_address(text)
+    if location is None:
+        location = Location(organization_id=service.organization_id, location_type="physical")
+        session.add(location)
+        session.flush()
+        session.add(ServiceAtLocation(service_id=service.id, location_id=location.id))
+    if address is None:
+        address = Address(location_id=location.id, address_type="physical", country="US")
+        location.addresses.append(address)
+    new_zip = parts["postal_code"][:5] != (address.postal_code or "")[:5]
+    address.address_1, address.address_2 = parts["address_1"], None
+    address.city, address.state_province, address.postal_code = (parts["city"], parts["state_province"],
+                                                                 parts["postal_code"])
+    if new_zip or location.latitude is None:
+        place = geocode.zip_place(parts["postal_code"][:5])
+        if place is not None:
+            location.latitude, location.longitude = place.lat, place.lon
+            location.timezone = location.timezone or place.timezone
+    session.flush()
+    return list(session.scalars(select(ServiceAtLocation.service_id).where(
+        ServiceAtLocation.location_id == location.id)))
+
+
+def _set_languages(session, service: Service, text: str | None) -> None:
+    for row in list(service.languages):
+        service.languages.remove(row)
+        session.delete(row)
+    for code in language_list(text or ""):
+        service.languages.append(Language(service_id=service.id, code=code, name=LANGUAGES.get(code, code)))
+
+
+def _set_attributes(session, service: Service, text: str | None) -> None:
+    wanted = {c for c in (text or "").split(",") if c in ATTRIBUTES}
+    prefix = attribute_term_id("")
+    have = set()
+    for row in _attribute_rows(session, service):
+        code = row.taxonomy_term_id[len(prefix):]
+        if code in wanted:
+            have.add(code)
+        else:  # also the place's own ("wheelchair" on the building): what the listing shows is what was edited
+            session.delete(row)
+    for code in sorted(wanted - have):
+        session.add(attribute_link(service.id, code))
+
+
 def apply_changes(session, service: Service, clean: dict, by: str, now: dt.datetime | None = None) -> list[str]:
     """Write the changed fields with one audit row each; rebuild search. Returns the fields changed."""
     at = now or utcnow()
     before = field_values(service)
-    changed = []
+    changed, also_reindex = [], set()
     for name, value in clean.items():
         old = before[name]
         new = "" if value is None else str(value)
         if old == new:
             continue
         changed.append(name)
-        if name == "hours":
+        kind = EDITABLE_FIELDS[name][1]
+        if kind == "hours":
             _replace_hours(session, service, value)
+        elif kind == "phone":
+            _set_phone(session, service, value)
+        elif kind == "address":
+            also_reindex.update(_set_address(session, service, value))
+        elif kind == "languages":
+            _set_languages(session, service, value)
+        elif kind == "attributes":
+            _set_attributes(session, service, value)
         else:
             setattr(service, name, value)
         _audit(session, service.id, name, old, new, by, at=at)
@@ -264,7 +556,7 @@ def apply_changes(session, service: Service, clean: dict, by: str, now: dt.datet
     if changed:
         service.last_modified = at
         session.flush()
-        index.reindex_services(session, [service.id])
+        index.reindex_services(session, sorted({service.id} | also_reindex))
     return changed
 
 

@@ -1,5 +1,6 @@
 """Retention: texts and phone numbers older than RETENTION_DAYS are deleted; referrals keep their
-status but lose the person; an opt-out survives as a pseudonym so STOP still holds."""
+status but lose the person; an opt-out survives as a pseudonym so STOP still holds. The referral
+access trail is kept ACCESS_LOG_RETENTION_DAYS."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +14,7 @@ from directory.base import utcnow
 from directory.texting.models import InboundMessage
 from directory.people.models import Person
 from directory.settings import Settings
+from directory.referrals import access_log
 
 
 def purge_expired(settings: Settings, now: dt.datetime | None = None, days: int | None = None) -> dict:
@@ -28,5 +30,6 @@ def purge_expired(settings: Settings, now: dt.datetime | None = None, days: int 
         forgotten = s.execute(update(Person).where(stale, Person.opted_out.is_(True), Person.phone_encrypted.is_not(None))
                               .values(phone_encrypted=None)).rowcount
         deleted = s.execute(delete(Person).where(stale, Person.opted_out.is_(False))).rowcount
+        accesses = access_log.purge(s, (now or utcnow()) - dt.timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS))
     return {"inbound_messages": inbound, "outbound_messages": outbound, "referrals_anonymised": referrals,
-            "numbers_deleted": deleted + forgotten}
+            "numbers_deleted": deleted + forgotten, "referral_accesses_deleted": accesses}

@@ -23,13 +23,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-dev-shm-usage", "--window-size=1280,900"]
 
 
-@pytest.fixture
-def live_server(tmp_path, seeded_db_template):
+def _serve(template: Path, target: Path):
     from werkzeug.serving import make_server
     from web import create_app
 
-    target = tmp_path / "e2e.db"
-    shutil.copy(seeded_db_template, target)
+    shutil.copy(template, target)
     url = f"sqlite:///{target}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e-secret", "RASA_URL": "http://127.0.0.1:9",
                       "ACTION_SERVER_URL": "http://127.0.0.1:9", "WTF_CSRF_ENABLED": True,
@@ -45,6 +43,17 @@ def live_server(tmp_path, seeded_db_template):
     server.shutdown()
     thread.join(timeout=10)
     db.engine().dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path, seeded_db_template):
+    yield from _serve(seeded_db_template, tmp_path / "e2e.db")
+
+
+@pytest.fixture
+def real_live_server(tmp_path, real_db_template):
+    """The demo plus the real data sets of ../shared/data (tests/conftest.py real_db_template)."""
+    yield from _serve(real_db_template, tmp_path / "e2e-real.db")
 
 
 @pytest.fixture

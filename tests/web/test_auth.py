@@ -85,7 +85,10 @@ def test_disabled_users_cannot_sign_in_and_lose_their_sessions(app, users, signe
     admin = signed_in("admin")
     with db.Session() as s:
         user_id = accounts.get_by_email(s, users["case_manager"]).id
-    assert admin.post(f"/admin/users/{user_id}", data={"action": "deactivate"}).status_code == 302
+    asked = admin.post(f"/admin/users/{user_id}", data={"action": "deactivate"})
+    assert asked.status_code == 200 and "Yes, disable" in asked.get_data(as_text=True)  # asks first
+    assert case.get("/referrals").status_code == 200
+    assert admin.post(f"/admin/users/{user_id}", data={"action": "deactivate", "confirmed": "1"}).status_code == 302
     assert case.get("/referrals").status_code == 302  # the old session no longer works
     assert login(app.test_client(), users["case_manager"]).status_code == 401
 
@@ -178,10 +181,17 @@ def test_csrf_is_required_on_forms_but_not_on_the_api(db_url, users):
 def test_login_is_rate_limited_with_a_clear_message(db_url, users):
     app = _app(db_url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True)
     client = app.test_client()
-    codes = [login(client, users["admin"], "wrong-password-guess-x").status_code for _ in range(11)]
-    assert codes[:10] == [401] * 10 and codes[10] == 429
+    codes = [login(client, users["admin"], "wrong-password-guess-x").status_code for _ in range(21)]
+    assert codes[:20] == [401] * 20 and codes[20] == 429  # one account: 20 tries an hour
     page = login(client, users["admin"]).get_data(as_text=True)
     assert "Too many attempts" in page and "Wait a minute" in page
+
+
+def test_a_shared_office_is_not_locked_out_by_the_per_address_limit(db_url, users):
+    app = _app(db_url, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True)
+    client = app.test_client()  # one IP address, many people
+    codes = [login(client, f"staff{i}@clinic.example", "wrong-password-guess-x").status_code for i in range(31)]
+    assert codes[:30] == [401] * 30 and codes[30] == 429
 
 
 def test_security_headers_and_cookie_flags(app, users):

@@ -101,7 +101,7 @@ def test_invalid_edits_say_what_is_wrong(app, signed_in):
     peer = signed_in("peer_worker")
     values = upkeep.field_values(upkeep.load_service(db.Session(), KEPT_SERVICE))
     for field, value, message in [("hours", "Mondays at nine", "Line 1"), ("hours", "MO 25:00-26:00", "not a time"),
-                                  ("url", "harbor.example", "http"), ("name", "", "cannot be empty"),
+                                  ("url", "not a website", "web address"), ("url", "javascript:alert(1)", "web address"), ("name", "", "cannot be empty"),
                                   ("capacity_available", "12", "more than beds in total")]:
         response = peer.post(f"/services/{KEPT_SERVICE}/edit", data=dict(values, **{field: value}))
         assert response.status_code == 400 and message in response.get_data(as_text=True), field
@@ -139,8 +139,12 @@ def test_admin_assigns_keepers(app, signed_in, users):
     admin.post("/admin/keepers", data={"user_id": peer_id, "organization_id": org_id})
     assert peer.post(f"/my-listings/{OTHER_SERVICE}/beds", data={"available": "3"}).status_code == 302
     assert _service(OTHER_SERVICE).capacity_available == 3
-    admin.post("/admin/keepers", data={"user_id": peer_id, "organization_id": org_id, "action": "remove"})
-    assert peer.post(f"/my-listings/{OTHER_SERVICE}/beds", data={"available": "4"}).status_code == 403
+    asked = admin.post("/admin/keepers", data={"user_id": peer_id, "organization_id": org_id, "action": "remove"})
+    assert "Yes, remove" in asked.get_data(as_text=True)  # a removal asks first
+    assert peer.post(f"/my-listings/{OTHER_SERVICE}/beds", data={"available": "4"}).status_code == 302
+    admin.post("/admin/keepers", data={"user_id": peer_id, "organization_id": org_id, "action": "remove",
+                                       "confirmed": "1"})
+    assert peer.post(f"/my-listings/{OTHER_SERVICE}/beds", data={"available": "5"}).status_code == 403
 
 
 @pytest.mark.parametrize("text,expected", [

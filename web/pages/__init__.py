@@ -15,15 +15,39 @@ from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES
 
 def init_app(app) -> None:
     from web import auth
-    from web.pages import account, admin, listings, peer, referrals, reports, search
+    from web.pages import account, admin, listings, peer, present, referrals, reports, search
 
     auth.init_app(app)
     for module in (account, search, listings, peer, referrals, reports, admin):
         app.register_blueprint(module.bp)
     app.jinja_env.filters.update(ago=ago, day=day, miles=miles, vacancy=vacancy, schedule_line=schedule_line,
-                                 unverified=unverified)
+                                 unverified=unverified, weburl=weburl, readable=present.readable)
     app.jinja_env.globals.update(CATEGORIES=CATEGORIES, ATTRIBUTES=ATTRIBUTES, LANGUAGES=LANGUAGES, ROLES=ROLES,
                                  LISTING_STATUSES=STATUSES)
+    _error_pages(app)
+
+
+ERROR_PAGES = {
+    404: ("Page not found", "There is no page at this address. The listing may have been removed, or the link "
+                            "may be cut short."),
+    405: ("Not that way", "This page cannot be opened like that. Go back and use the page's own buttons."),
+}
+
+
+def _error_pages(app) -> None:
+    from flask import request
+
+    def page_or_json(exc):
+        if request.path.startswith("/api/"):
+            from web.api import error_response
+            return error_response(exc.code, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name)
+        if request.path.startswith(("/sms/", "/fhir")):
+            return exc
+        from web.auth import error_page
+        return error_page(exc.code, *ERROR_PAGES[exc.code])
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, page_or_json)
 
 
 def _utc(value) -> dt.datetime | None:
@@ -62,6 +86,13 @@ def unverified(last_verified) -> bool:
     from directory.staff.upkeep import STALE_AFTER_DAYS
     when = _utc(last_verified)
     return when is None or (dt.datetime.now(dt.timezone.utc) - when).days > STALE_AFTER_DAYS
+
+
+def weburl(value) -> str:
+    """An absolute link for a stored website: 'www.example.org' (2,611 of Miami 211's) would
+    otherwise be a path inside Signpost. Schemes other than http(s) are not linked ('')."""
+    from directory.staff.upkeep import web_address
+    return web_address(value) or ""
 
 
 def miles(km) -> str:

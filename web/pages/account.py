@@ -32,6 +32,14 @@ def index():
     return redirect(url_for("account.login"))
 
 
+@bp.post("/account/totp-reminder")
+@login_required
+def dismiss_totp_reminder():
+    """"Not now" on the second-factor reminder: hidden until the next sign-in (the session starts afresh then)."""
+    session["totp_reminder_dismissed"] = True
+    return redirect(safe_next(request.form.get("next"), home_for(current_user.role)))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMITS, methods=["POST"])
 @limiter.limit(LOGIN_LIMIT_PER_EMAIL, methods=["POST"], key_func=_email_key)
@@ -149,7 +157,8 @@ def totp_setup():
                                    error="That code is not right. Check the time on your phone and try the next code."), 400
         with db.Session.begin() as s:
             user = s.get(User, current_user.id)
-            user.totp_secret, user.totp_last_step = secret, step
+            accounts.set_totp_secret(user, secret)
+            user.totp_last_step = step
             current = CurrentUser.from_row(user)
         session.pop(ENROL_KEY, None)
         login_user(current)

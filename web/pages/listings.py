@@ -14,7 +14,9 @@ from directory import db
 from directory.staff import upkeep
 from directory.catalog import views
 from directory.staff.accounts import kept_organization_ids
+from directory.staff.models import ProblemReport
 from directory.staff.upkeep import EDITABLE_FIELDS, PROBLEM_KINDS, STATUSES, ListingError
+from directory.catalog.codes import ATTRIBUTES
 from directory.people import phones
 from directory.people.models import OutboundMessage
 from directory.referrals.operations import ReferralError, create_referral
@@ -22,8 +24,16 @@ from directory.catalog.search.query import SearchQuery
 from directory.catalog.search.nearby import search
 from directory.catalog.geo import Point
 from web.auth import REPORT_LIMITS, limiter, roles_required
+from web.pages import present
 
 bp = Blueprint("listings", __name__)
+GROUP_LABELS = {"gender": "Who it is for", "population": "Who it is for", "recovery": "Recovery",
+                "access": "Getting in", "cost": "Cost", "format": "Format", "housing": "Housing",
+                "meeting": "Meeting type"}
+# The features, grouped as the form shows them: {heading: [(code, label), ...]}.
+ATTRIBUTE_GROUPS: dict[str, list[tuple[str, str]]] = {}
+for _code, (_label, _group) in ATTRIBUTES.items():
+    ATTRIBUTE_GROUPS.setdefault(GROUP_LABELS.get(_group, _group.title()), []).append((_code, _label))
 MIN_FILL_SECONDS = 3  # people take longer than this to write a report; scripts usually do not
 HONEYPOT = "website"  # hidden from people by CSS; bots fill it
 
@@ -57,7 +67,7 @@ def _nearby_transport(session, detail: dict, now) -> list[dict]:
     query = SearchQuery(origin=Point(detail["latitude"], detail["longitude"]), radius_km=16.0,
                         category="transportation", limit=4)
     items = views.search_items(session, search(session, query, now), now)
-    return [i for i in items if i["service_id"] != detail["service_id"]][:3]
+    return present.describe(session, [i for i in items if i["service_id"] != detail["service_id"]][:3])
 
 
 def render_listing(service_id: str, status: int = 200, **extra):
@@ -66,11 +76,12 @@ def render_listing(service_id: str, status: int = 200, **extra):
         detail = views.service_detail(s, service_id, now)
         if detail is None:
             abort(404)
+        present.describe_detail(s, detail)
         service = upkeep.load_service(s, service_id)
         context = dict(
             d=detail, nearby=_nearby_transport(s, detail, now), problem_kinds=PROBLEM_KINDS,
             stamp=_form_stamp(), honeypot=HONEYPOT,
-            stale=upkeep.is_stale(service, now.date()),
+            stale=upkeep.is_stale(service, now.date()), today=now,
             can_edit=can_edit_directly(s, service),
             history=upkeep.history(s, service_id, limit=20) if current_user.is_authenticated else [],
             tile_url=current_app.config["MAP_TILE_URL"],
@@ -146,6 +157,28 @@ def report_problem(service_id):
 
 
 # --- editing --------------------------------------------------------------------------------
+def _submitted_fields(form) -> dict[str, str]:
+    """Only the fields the form sent: a field left out is left alone, never cleared. The features
+    are checkboxes (unticked ones are not sent), so the form marks that it carried them."""
+    submitted = {k: form[k] for k in EDITABLE_FIELDS if k in form and EDITABLE_FIELDS[k][1] != "attributes"}
+    for name, (_label, kind, _max) in EDITABLE_FIELDS.items():
+        if kind == "attributes" and form.get(f"{name}_sent"):
+            submitted[name] = ",".join(form.getlist(name))
+    return submitted
+
+
+def _open_report(s, service_id: str, report_id) -> ProblemReport | None:
+    """The problem report an admin came from (shown beside the form), if it is about this listing.
+    Admins only: the queue is theirs, and a report may carry its sender's e-mail or phone."""
+    if current_user.role != "admin":
+        return None
+    try:
+        report = s.get(ProblemReport, int(report_id)) if report_id else None
+    except (TypeError, ValueError):
+        return None
+    return report if report is not None and report.service_id == service_id else None
+
+
 @bp.route("/services/<service_id>/edit", methods=["GET", "POST"])
 @roles_required("peer_worker", "admin")
 def edit(service_id):
@@ -155,17 +188,17 @@ def edit(service_id):
             abort(404)
         direct = can_edit_directly(s, service)
         values = upkeep.field_values(service)
+        report = _open_report(s, service_id, request.values.get("report"))
+        page = dict(service=service, fields=EDITABLE_FIELDS, direct=direct, statuses=STATUSES, report=report,
+                    problem_kinds=PROBLEM_KINDS, attribute_groups=ATTRIBUTE_GROUPS)
         if request.method == "GET":
-            return render_template("listing_edit.html", service=service, values=values, fields=EDITABLE_FIELDS,
-                                   direct=direct, statuses=STATUSES)
-        # Only the fields the form sent: a field left out is left alone, never cleared.
-        submitted = {k: request.form[k] for k in EDITABLE_FIELDS if k in request.form}
+            return render_template("listing_edit.html", values=values, **page)
+        submitted = _submitted_fields(request.form)
         try:
-            clean = upkeep.clean_changes(submitted)
+            clean = upkeep.clean_changes(submitted, before=values)
         except ListingError as exc:
-            return render_template("listing_edit.html", service=service, values=dict(values, **submitted),
-                                   fields=EDITABLE_FIELDS, statuses=STATUSES,
-                                   direct=direct, error=str(exc), error_field=exc.field), 400
+            return render_template("listing_edit.html", values=dict(values, **submitted), error=str(exc),
+                                   error_field=exc.field, **page), 400
         if direct:
             changed = upkeep.apply_changes(s, service, clean, current_user.email)
             message = (f"Saved: {', '.join(EDITABLE_FIELDS[c][0].lower() for c in changed)}." if changed
@@ -174,6 +207,9 @@ def edit(service_id):
             edit_row = upkeep.propose_edit(s, service, clean, current_user.email)
             message = ("This listing is kept by someone else: your changes went to an admin for review."
                        if edit_row else "Nothing changed.")
+        if report is not None and report.status == "open" and request.form.get("resolve_report"):
+            upkeep.close_report(s, report.id, "resolved", current_user.email)
+            message += " The problem report is closed as fixed."
     flash(message, "success")
     return redirect(url_for("listings.listing", service_id=service_id))
 

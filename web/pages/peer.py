@@ -1,4 +1,5 @@
-"""/my-listings: a peer worker's listings, stale ones first, with one-tap beds and "still accurate"."""
+"""/my-listings: a peer worker's listings, places with beds first, then stale ones, with one-tap beds
+and "still accurate"; what a tap did is said in that listing's card."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ from directory.staff import upkeep
 from directory.staff.accounts import kept_organization_ids
 from directory.staff.upkeep import ListingError
 from web.auth import roles_required
+from web.pages import present
 
 bp = Blueprint("peer", __name__)
 
@@ -26,7 +28,9 @@ def my_listings():
     with db.Session() as s:
         rows = upkeep.listings_of(s, kept_organization_ids(s, current_user.id), today)
         stale = {r.id for r in rows if upkeep.is_stale(r, today)}
-    return render_template("my_listings.html", rows=rows, stale=stale, today=today,
+        beds = {r.id for r in rows if upkeep.takes_beds(r)}
+        sources = {r.id: present.source_label(r.id, r.url) for r in rows}  # imported from where, if imported
+    return render_template("my_listings.html", rows=rows, stale=stale, today=today, beds=beds, sources=sources,
                            stale_days=upkeep.STALE_AFTER_DAYS)
 
 
@@ -57,9 +61,10 @@ def set_beds(service_id):
             name, available = service.name, service.capacity_available
         except ValueError as exc:
             message = str(exc) if isinstance(exc, ListingError) else "Enter the number of free beds (0 or more)."
-            flash(message, "error")
+            flash(message, f"card-error:{service_id}")
             return redirect(url_for("peer.my_listings") + f"#s-{service_id}")
-    flash(f"{name}: {available} free, updated now.", "success")
+    # Shown in the listing's own card (my_listings.html), where the tap was: not at the top, off-screen.
+    flash(f"{name}: {available} free, updated now.", f"card:{service_id}")
     return redirect(url_for("peer.my_listings") + f"#s-{service_id}")
 
 
@@ -70,5 +75,5 @@ def verify(service_id):
         service = _kept_service(s, service_id)
         upkeep.confirm_accurate(s, service, current_user.email, _today())
         name = service.name
-    flash(f"{name}: marked as checked today.", "success")
+    flash(f"{name}: marked as checked today.", f"card:{service_id}")
     return redirect(url_for("peer.my_listings") + f"#s-{service_id}")

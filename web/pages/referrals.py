@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory import db
+from directory.referrals import access_log
 from directory.referrals.models import Referral
 from directory.catalog.models import Service
 from directory.base import utcnow
@@ -126,6 +127,11 @@ def _rate_row(source, need, n, closed, helped) -> dict:
             "closed_loop_rate": round(closed / n, 3) if n else None, "got_help_rate": round(helped / n, 3) if n else None}
 
 
+def _record_access(session, action: str, referral_ids) -> None:
+    """The access trail (directory/referrals/access_log.py): who saw which referral, from where."""
+    access_log.record(session, current_user.id, current_user.email, action, referral_ids, request.remote_addr)
+
+
 def _client_label(ref: Referral) -> str:
     if ref.source == "bot":
         return "Texted Signpost"
@@ -137,12 +143,14 @@ def _client_label(ref: Referral) -> str:
 @roles_required("case_manager", "admin")
 def referral_list():
     f = _filters()
-    with db.Session() as s:
+    with db.Session.begin() as s:
         rows = s.scalars(_query(f)).all()
         counts = {}
         for r in rows:
             counts[r.status] = counts.get(r.status, 0) + 1
         rates = outcome_rates(s, f)
+        _record_access(s, "list", [r.id for r in rows])
+        s.expunge_all()
     return render_template("referrals.html", rows=rows, f=f, statuses=STATUSES, periods=PERIODS, counts=counts,
                            client_label=_client_label, outcomes=OUTCOMES, max_rows=MAX_ROWS, sources=SOURCES,
                            source_label=source_label, rates=rates)
@@ -156,12 +164,15 @@ def referral_csv():
     writer = csv.writer(out)
     writer.writerow(["referral_id", "created_at", "service", "organization", "category", "source", "status",
                      "sent_by", "code", "source_label", "closed_loop", "connected"])
-    with db.Session() as s:
+    with db.Session.begin() as s:
+        exported = []
         for r in s.scalars(_query(f)):
             writer.writerow([r.id, r.created_at.isoformat(timespec="seconds"), r.service.name,
                              r.service.organization.name, r.service.category, r.source, r.status,
                              r.created_by or "", r.code, source_label(r.source),
                              int(r.status in FINAL_STATUSES), int(r.status == "connected")])
+            exported.append(r.id)
+        _record_access(s, "export", exported)
     return _csv(out, "referrals")
 
 
@@ -184,6 +195,19 @@ def _csv(out, what: str):
     name = f"signpost-{what}-{dt.date.today().isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/referrals/<referral_id>")
+@roles_required("case_manager", "admin")
+def referral_detail(referral_id):
+    with db.Session.begin() as s:
+        ref = s.scalars(select(Referral).where(Referral.id == referral_id, visible_to_current_user())
+                        .options(selectinload(Referral.service).selectinload(Service.organization))).first()
+        if ref is None:
+            abort(404)
+        _record_access(s, "view", [ref.id])
+        s.expunge_all()
+    return render_template("referral.html", r=ref, statuses=STATUSES, client_label=_client_label, outcomes=OUTCOMES)
 
 
 @bp.post("/referrals/<referral_id>/outcome")

@@ -14,7 +14,8 @@ from sqlalchemy import case, func, select
 from directory import db
 from directory.catalog.models import SearchLog
 from directory.base import utcnow
-from directory.catalog.codes import CATEGORIES
+from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES
+from directory.catalog.unknown_places import UNKNOWN_PLACE
 from web.auth import roles_required
 
 bp = Blueprint("reports", __name__)
@@ -38,45 +39,78 @@ def needs_and_gaps(session, since: dt.datetime, channel: str | None = None) -> d
         {"place": p or "(map point)", "searches": n, "empty": e or 0}
         for p, n, e in session.execute(select(place, func.count(), empty).where(*where).group_by(place)
                                        .order_by(empty.desc(), func.count().desc()).limit(TOP_PLACES))]
+    unknown_place = func.coalesce(SearchLog.filters, "").like(UNKNOWN_PLACE + "%")
+    found_place = ~unknown_place
     gaps = [
-        {"place": p or "(map point)", "category": CATEGORIES.get(c, "Any category"), "searches": n}
-        for p, c, n in session.execute(select(place, SearchLog.category, func.count())
-                                       .where(*where, SearchLog.result_count == 0)
-                                       .group_by(place, SearchLog.category)
+        {"place": p or "(map point)", "category": CATEGORIES.get(c, "Any category"), "filters": filter_labels(f),
+         "searches": n}
+        for p, c, f, n in session.execute(select(place, SearchLog.category, SearchLog.filters, func.count())
+                                          .where(*where, found_place, SearchLog.result_count == 0)
+                                          .group_by(place, SearchLog.category, SearchLog.filters)
+                                          .order_by(func.count().desc()).limit(TOP_PLACES))]
+    unknown = [
+        {"place": p or "(empty)", "category": CATEGORIES.get(c, "Any category"), "searches": n}
+        for p, c, n in session.execute(select(SearchLog.place_label, SearchLog.category, func.count())
+                                       .where(*where, unknown_place)
+                                       .group_by(SearchLog.place_label, SearchLog.category)
                                        .order_by(func.count().desc()).limit(TOP_PLACES))]
+    unknown_total = session.scalar(select(func.count()).where(*where, unknown_place)) or 0
+    empty_with_filters = session.scalar(select(func.count()).where(
+        *where, found_place, SearchLog.result_count == 0, SearchLog.filters.is_not(None))) or 0
     channels = dict(session.execute(select(SearchLog.channel, func.count()).where(*where).group_by(SearchLog.channel)).all())
     total = sum(r["searches"] for r in by_category)
     return {"by_category": by_category, "by_place": by_place, "gaps": gaps, "channels": channels, "total": total,
-            "empty": sum(r["empty"] for r in by_category)}
+            "empty": sum(r["empty"] for r in by_category), "unknown": unknown, "unknown_total": unknown_total,
+            "empty_with_filters": empty_with_filters}
 
 
-def bar_chart_svg(rows: list[dict], width: int = 640, bar: int = 22, gap: int = 10, label_w: int = 170) -> Markup:
-    """Horizontal bars: searches per category, the part that found nothing in a second colour."""
+FILTER_WORDS = {"vacancy": "has a free bed", "when:now": "open now", "when:today": "today",
+                "when:tonight": "tonight"}
+
+
+def filter_labels(filters: str | None) -> str:
+    """'women,when:now,vacancy' -> 'Women only, open now, has a free bed'; '' when none."""
+    out = []
+    for code in (filters or "").split(","):
+        code = code.strip()
+        if not code or code == UNKNOWN_PLACE:
+            continue
+        if code in FILTER_WORDS:
+            out.append(FILTER_WORDS[code])
+        elif code.startswith("lang:"):
+            out.append(LANGUAGES.get(code[5:], code[5:]))
+        else:
+            out.append(ATTRIBUTES.get(code, (code,))[0])
+    return ", ".join(out)
+
+
+def bar_chart_svg(rows: list[dict], width: int = 420, bar: int = 18, gap: int = 14, label_h: int = 20) -> Markup:
+    """Horizontal bars: searches per category, the part that found nothing in a second colour. Each
+    label sits above its bar, so the chart stays narrow and its words stay readable on a phone."""
     if not rows:
         return Markup("")
     biggest = max(r["searches"] for r in rows) or 1
-    plot = width - label_w - 110  # room for the value after the longest bar
-    height = len(rows) * (bar + gap) + gap + 24
+    row_h = label_h + bar + gap
+    height = len(rows) * row_h + 30
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
              f'aria-label="Searches by category, and those that found nothing" xmlns="http://www.w3.org/2000/svg">']
     for i, r in enumerate(rows):
-        y = gap + i * (bar + gap)
-        w_all = max(1, round(plot * r["searches"] / biggest))
-        w_empty = round(plot * r["empty"] / biggest)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar * 0.7:.0f}" text-anchor="end" class="chart-label">'
-                     f'{escape(r["label"][:24])}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w_all}" height="{bar}" class="bar-found"><title>'
+        y = 8 + i * row_h
+        w_all = max(1, round(width * r["searches"] / biggest))
+        w_empty = round(width * r["empty"] / biggest)
+        parts.append(f'<text x="0" y="{y + 15}" class="chart-label">{escape(r["label"][:34])}</text>'
+                     f'<text x="{width}" y="{y + 15}" text-anchor="end" class="chart-value">'
+                     f'{r["searches"]} ({r["empty"]} none)</text>')
+        parts.append(f'<rect x="0" y="{y + label_h}" width="{w_all}" height="{bar}" class="bar-found"><title>'
                      f'{r["searches"]} searches</title></rect>')
         if w_empty:
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w_empty}" height="{bar}" class="bar-empty"><title>'
+            parts.append(f'<rect x="0" y="{y + label_h}" width="{w_empty}" height="{bar}" class="bar-empty"><title>'
                          f'{r["empty"]} found nothing</title></rect>')
-        parts.append(f'<text x="{label_w + w_all + 6}" y="{y + bar * 0.7:.0f}" class="chart-value">'
-                     f'{r["searches"]} ({r["empty"]} none)</text>')
     legend_y = height - 8
-    parts.append(f'<rect x="{label_w}" y="{legend_y - 10}" width="12" height="12" class="bar-found"/>'
-                 f'<text x="{label_w + 18}" y="{legend_y}" class="chart-label">searches</text>'
-                 f'<rect x="{label_w + 110}" y="{legend_y - 10}" width="12" height="12" class="bar-empty"/>'
-                 f'<text x="{label_w + 128}" y="{legend_y}" class="chart-label">found nothing</text>')
+    parts.append(f'<rect x="0" y="{legend_y - 12}" width="14" height="14" class="bar-found"/>'
+                 f'<text x="20" y="{legend_y}" class="chart-label">searches</text>'
+                 f'<rect x="120" y="{legend_y - 12}" width="14" height="14" class="bar-empty"/>'
+                 f'<text x="140" y="{legend_y}" class="chart-label">found nothing</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
