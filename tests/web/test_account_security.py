@@ -100,7 +100,7 @@ def test_who_listed_opened_or_exported_a_referral_is_recorded(app, users, signed
     _send_referral(case)
     assert _trail() == []
     page = case.get("/referrals").get_data(as_text=True)
-    referral_id = re.search(r'href="/referrals/([^"]+)"', page).group(1)
+    referral_id = re.search(r'href="/referrals/([0-9a-f-]{36})"', page).group(1)  # not rates.csv
     detail = case.get(f"/referrals/{referral_id}")
     assert detail.status_code == 200 and "Harbor House" in detail.get_data(as_text=True)
     assert case.get("/referrals.csv").status_code == 200

@@ -38,10 +38,14 @@ def _error_pages(app) -> None:
     from flask import request
 
     def page_or_json(exc):
-        if request.path.startswith("/api/"):
-            from web.api import error_response
-            return error_response(exc.code, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name)
-        if request.path.startswith(("/sms/", "/fhir")):
+        if request.path.startswith("/api/"):  # the API's JSON envelope, with Allow on a 405
+            from web.api import error_response, http_error_headers
+            return error_response(exc.code, (exc.name or "error").lower().replace(" ", "_"), exc.description or exc.name,
+                                  http_error_headers(exc))
+        if request.path == "/fhir" or request.path.startswith("/fhir/"):
+            from web.fhir import http_outcome
+            return http_outcome(exc)
+        if request.path.startswith("/sms/"):
             return exc
         from web.auth import error_page
         return error_page(exc.code, *ERROR_PAGES[exc.code])
