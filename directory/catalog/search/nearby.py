@@ -60,7 +60,7 @@ class SearchResult:
 
 def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
     """The WHERE clauses on search_entry `e` beyond the box. On SQLite the R*Tree already holds
-    active entries only and narrows by category (its third dimension): those need no clause."""
+    active entries only, one tree per category: those need no clause."""
     clauses, params = [] if sqlite else ["e.active"], {}
     if query.category and not sqlite:
         clauses.append("e.category = :category")
@@ -85,18 +85,19 @@ def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
 _SQL_CACHE: dict[tuple, str] = {}
 
 
-def _box_sql(sqlite: bool, where: str, category: bool) -> str:
+def _box_sql(sqlite: bool, where: str, category: str | None) -> str:
     """The candidate query for one box, built once per filter shape: (id, lat, lon) rows, in
-    1e-7 degrees from SQLite's R*Tree (rtree_i32, see migration 0006), in degrees elsewhere."""
+    1e-7 degrees from SQLite's R*Trees (rtree_i32, see migration 0007: one 2-D tree of every active
+    entry, one per category), in degrees elsewhere."""
     key = (sqlite, where, category)
     sql = _SQL_CACHE.get(key)
     if sql is None:
         if sqlite:
-            box = ("r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
-                   + (" AND r.max_cat >= :cat AND r.min_cat <= :cat" if category else ""))
+            tree = f"search_rtree_{category}" if category else "search_rtree"
+            box = "r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
             # The R*Tree alone when nothing else filters (the common case): no lookup per candidate.
-            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r WHERE {box}" if not where else
-                   f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r JOIN search_entry e ON e.id = r.id "
+            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r WHERE {box}" if not where else
+                   f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r JOIN search_entry e ON e.id = r.id "
                    f"WHERE {box} AND {where}")
         else:
             sql = ("SELECT e.id, e.latitude, e.longitude FROM search_entry e "
@@ -111,7 +112,7 @@ E7 = 10_000_000.0  # R*Tree units per degree
 
 def to_e7(degrees: float) -> int:
     """Degrees in the R*Tree's whole 1e-7 degrees, rounded half away from zero exactly as
-    SQLite's CAST(round(x * 10000000.0) AS INTEGER) in migration 0006's triggers."""
+    SQLite's CAST(round(x * 10000000.0) AS INTEGER) in the R*Trees' triggers (migration 0007)."""
     x = degrees * E7
     return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
 
@@ -128,9 +129,7 @@ class _Candidates:
 def _candidates(conn, query: SearchQuery) -> _Candidates:
     sqlite = conn.dialect.name == "sqlite"
     where, params = _filters_sql(query, sqlite)
-    category = sqlite and query.category is not None
-    if category:
-        params["cat"] = CATEGORY_CODES[query.category]
+    category = query.category if sqlite and query.category in CATEGORY_CODES else None  # validated by build_query
     if sqlite:  # straight to the driver (see fetch_rows), looked up once, not once per circle
         execute = conn.connection.driver_connection.execute
         run = lambda sql, p: execute(sql, p).fetchall()  # noqa: E731
