@@ -93,6 +93,15 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+DEFAULT_MAX_BAD_SHARE = 0.05  # of a feed's records that may be skipped or repaired before an import fails
+
+
+def import_max_bad_share(env=os.environ) -> float:
+    """IMPORT_MAX_BAD_SHARE: the share of a feed's records that may break a rule (default 0.05)."""
+    raw = (env.get("IMPORT_MAX_BAD_SHARE") or "").strip()
+    return float(raw.rstrip("%")) / (100 if raw.endswith("%") else 1) if raw else DEFAULT_MAX_BAD_SHARE
+
+
 def database_url(env=os.environ) -> str | None:
     """DATABASE_URL as given (None: the embedded SQLite default, see directory.db.default_url)."""
     return env.get("DATABASE_URL") or None

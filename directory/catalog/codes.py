@@ -45,7 +45,14 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "na": ("Narcotics Anonymous", "meeting"),
     "aa": ("Alcoholics Anonymous", "meeting"),
     "al_anon": ("Al-Anon / family groups", "meeting"),
+    "ca": ("Cocaine Anonymous", "meeting"),
+    "temporarily_closed": ("Meeting place temporarily closed (meets online)", "format"),
 }
+# Bits are 0..30: search_entry.attribute_bits is a 32-bit INTEGER on PostgreSQL.
+assert len(ATTRIBUTES) <= 31, "attribute_bits would overflow a PostgreSQL integer"
+
+# The fellowships a meeting may belong to (attribute codes above); importers record a feed's one.
+FELLOWSHIPS: tuple[str, ...] = ("aa", "na", "al_anon", "ca", "smart_recovery")
 ATTRIBUTE_BITS: dict[str, int] = {code: 1 << i for i, code in enumerate(ATTRIBUTES)}
 
 # ISO 639-1 codes with a bit each; other languages are stored but not filterable by bitmask.

@@ -56,6 +56,10 @@ def test_miami_211_hsds_1x(db_url, shared_data):
     salvation = row("SELECT * FROM service WHERE id = 'miami-211-hsds:149'")
     assert salvation["name"] == "SALVATION ARMY" and "\\n" not in salvation["description"]
     assert "Salvation Army\u2019s Red Shield" in salvation["description"]  # mojibake repaired
+    # ~300 websites come as "www.example.org": stored with a scheme
+    assert row("SELECT count(*) AS n FROM service WHERE url LIKE 'https://www.%'")["n"] >= 273
+    assert row("SELECT count(*) AS n FROM service WHERE url LIKE 'www.%'")["n"] == 0
+    assert row("SELECT count(*) AS n FROM organization WHERE website LIKE 'www.%'")["n"] == 0
     addr = row("SELECT a.address_1, a.city, a.state_province, a.postal_code, l.timezone, l.latitude "
                "FROM address a JOIN location l ON l.id = a.location_id WHERE l.id = 'miami-211-hsds:149'")
     assert (addr["address_1"], addr["city"], addr["state_province"], addr["postal_code"]) == \

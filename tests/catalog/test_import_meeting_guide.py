@@ -26,6 +26,7 @@ def test_orange_county_feed(db_url, shared_data):
     labels = mg.load_type_labels(shared_data / "meeting-guide" / "types.json")
     report = import_feed(shared_data / "meeting-guide" / "oc.json", type_labels=labels)
     assert report.written["service"] == 1967 and report.new["service"] == 1967 and not report.skipped
+    assert not report.bad  # the real feed breaks no rule
     c = counts()
     assert c["service"] == 29 + 1967  # the demo's 29 plus every meeting
     svc = row("SELECT * FROM service WHERE id = 'mg-oc:40-minutes-to-freedom'")
@@ -44,7 +45,7 @@ def test_orange_county_feed(db_url, shared_data):
     codes = {r["code"] for r in rows("SELECT t.code FROM attribute a JOIN taxonomy_term t ON t.id = a.taxonomy_term_id "
                                      "WHERE a.link_id = :s AND t.taxonomy = 'signpost-attribute'",
                                      s="mg-oc:40-minutes-to-freedom")}
-    assert codes == {"closed_meeting", "discussion", "men", "in_person"}
+    assert codes == {"closed_meeting", "discussion", "men", "in_person", "aa"}  # the feed's fellowship
     raw = {r["value"] for r in rows("SELECT value FROM attribute WHERE link_id = :s AND link_type = 'meeting-guide'",
                                     s="mg-oc:40-minutes-to-freedom")}
     assert raw == {"C", "DR", "D", "EN", "M"}
@@ -110,14 +111,32 @@ def test_small_feed_days_ends_online_geocoding_and_skips(db_url):
     assert dict(online) == {"location_type": "virtual", "url": "https://zoom.us/j/123"}
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"time": "25:99"}, "meeting 2 (slug 'night-owls'), field 'time': '25:99' is not a time of day"),
-    ({"day": 9}, "meeting 2 (slug 'night-owls'), field 'day': 9 is not a day"),
+MALFORMED = [
+    ({"time": "25:99"}, "meeting 2 (slug 'night-owls', name 'Fixture Night Owls'), field 'time': '25:99' is not "
+                        "a time of day"),
+    ({"day": 9}, "meeting 2 (slug 'night-owls', name 'Fixture Night Owls'), field 'day': 9 is not a day"),
     ({"latitude": "abc", "longitude": "-117.8"}, "field 'latitude': 'abc' is not a number"),
     ({"slug": "sunrise"}, "field 'slug': 'sunrise' is used twice: meetings 1 and 2"),
     ({"timezone": "Mars/Olympus"}, "field 'timezone': 'Mars/Olympus' is not a time zone name"),
-])
-def test_malformed_meeting_fails_and_changes_nothing(runner, tmp_path, change, message):
+]
+
+
+@pytest.mark.parametrize("change,message", MALFORMED)
+def test_strict_refuses_a_malformed_meeting_and_changes_nothing(runner, tmp_path, change, message):
+    feed = json.loads((FIXTURES / "meetings_small.json").read_text())
+    feed[1].update(change)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(feed))
+    before = counts()
+    out = runner.invoke(args=["directory", "import-meetings", str(path), "--strict", "--max-bad", "1"])
+    assert out.exit_code != 0
+    assert message in out.output and "Nothing was imported" in out.output
+    assert "records break" not in out.output  # refused at the record, not by the count
+    assert counts() == before
+
+
+@pytest.mark.parametrize("change,message", MALFORMED)
+def test_one_bad_meeting_in_four_is_past_the_threshold_and_changes_nothing(runner, tmp_path, change, message):
     feed = json.loads((FIXTURES / "meetings_small.json").read_text())
     feed[1].update(change)
     path = tmp_path / "bad.json"
@@ -125,7 +144,7 @@ def test_malformed_meeting_fails_and_changes_nothing(runner, tmp_path, change, m
     before = counts()
     out = runner.invoke(args=["directory", "import-meetings", str(path)])
     assert out.exit_code != 0
-    assert message in out.output and "Nothing was imported" in out.output
+    assert "1 of 4 records break" in out.output and message in out.output and "Nothing was imported" in out.output
     assert counts() == before
 
 

@@ -1,4 +1,4 @@
-"""Importers: Meeting Guide feeds, HSDS 3.0 (JSON, CSV datapackage), the older HSDS 1.x CSV layout
+"""Importers: Meeting Guide feeds, BMLT (NA) servers, HSDS 3.0 (JSON, CSV datapackage), the older HSDS 1.x CSV layout
 (Open211 / Miami 211) and SAMHSA FindTreatment. Each runs in the caller's transaction, upserts by
 the source's ids and raises ImportFailed (naming file, row and field) on bad input.
 """
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from directory.catalog.importers.errors import ImportFailed, Report
+from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 
-__all__ = ["ImportFailed", "Report", "import_hsds_path"]
+__all__ = ["ImportFailed", "Report", "Tolerance", "import_hsds_path"]
 
 
 def import_hsds_path(session, path, *, source: str | None = None, progress: bool = False) -> Report:

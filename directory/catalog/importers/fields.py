@@ -26,6 +26,26 @@ def text(value, limit: int | None = None) -> str | None:
     return value[:limit] if limit else value
 
 
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_BARE_HOST_RE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?([/?#]\S*)?$")
+
+
+def website(value, limit: int | None = 500, keep_other: bool = False) -> str | None:
+    """A web address with its scheme: 'www.example.org' -> 'https://www.example.org'. Anything
+    else ('ask at the door', 'mailto:...') is None, for the caller to report, or kept as it is
+    (`keep_other`, for importers that store what the source says)."""
+    url = text(value)
+    if url is None:
+        return None
+    if url[:8].lower().startswith(("http://", "https://")):
+        return url[:limit] if limit else url
+    bare = url[2:] if url.startswith("//") else url
+    if _SCHEME_RE.match(bare) or not _BARE_HOST_RE.match(bare):
+        return (url[:limit] if limit else url) if keep_other else None
+    url = "https://" + bare
+    return url[:limit] if limit else url
+
+
 def number(value, where: str, field_name: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

@@ -28,7 +28,7 @@ from collections import defaultdict
 from directory.catalog import geocode
 from directory.catalog.importers.errors import ImportFailed, Report
 from directory.catalog.importers.loader import Loader
-from directory.catalog.importers.fields import clock_time, coordinates, date, integer, number, text, timestamp
+from directory.catalog.importers.fields import clock_time, coordinates, date, integer, number, text, timestamp, website
 from directory.catalog.importers.taxonomy_map import attributes_for_codes, category_for_codes
 from directory.base import utcnow
 from directory.catalog.codes import ATTRIBUTES, CATEGORIES, language_code
@@ -222,7 +222,7 @@ class HsdsWriter:
         self.loader.add("organization", {
             "id": org_id, "name": text(row["name"], 300), "alternate_name": text(row.get("alternate_name"), 300),
             "description": text(row.get("description")) or "", "email": text(row.get("email"), 200),
-            "website": text(row.get("website") or row.get("url"), 500),
+            "website": website(row.get("website") or row.get("url"), 500, keep_other=True),
             "legal_status": text(row.get("legal_status"), 100),
             "year_incorporated": integer(row.get("year_incorporated"), where, "year_incorporated"),
             "source": text(row.get("_source"), 50) or "hsds"})
@@ -241,7 +241,7 @@ class HsdsWriter:
         self.loader.add("service", {
             "id": service_id, "organization_id": refs["organization_id"], "name": text(row["name"], 300),
             "alternate_name": text(row.get("alternate_name"), 300), "description": text(row.get("description")),
-            "url": text(row.get("url"), 500), "email": text(row.get("email"), 200), "status": status,
+            "url": website(row.get("url"), 500, keep_other=True), "email": text(row.get("email"), 200), "status": status,
             "interpretation_services": text(row.get("interpretation_services")),
             "application_process": text(row.get("application_process")),
             "fees_description": text(row.get("fees_description")) or text(row.get("fees")),
@@ -279,7 +279,7 @@ class HsdsWriter:
                                  where)
         self.loader.add("location", {
             "id": location_id, "organization_id": refs["organization_id"], "location_type": location_type,
-            "url": text(row.get("url"), 500), "name": text(row.get("name"), 300),
+            "url": website(row.get("url"), 500, keep_other=True), "name": text(row.get("name"), 300),
             "alternate_name": text(row.get("alternate_name"), 300), "description": text(row.get("description")),
             "transportation": text(row.get("transportation")), "latitude": lat, "longitude": lon,
             "timezone": text(row.get("_timezone")) or self._timezone(lat, lon, postcode),

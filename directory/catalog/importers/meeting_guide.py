@@ -16,9 +16,26 @@ the feed's approximate point, if any, so that searches near that area find it (f
 `types` become our attributes where one fits (TYPE_ATTRIBUTES) and languages (TYPE_LANGUAGES),
 and every raw type is also kept as an attribute on the `meeting-guide` taxonomy.
 
-Bad input. Malformed values (a time "25:99", a day 9, a latitude "abc", a duplicate slug, an
-unknown time zone) stop the import with a message naming the meeting and field. A meeting with no
-coordinates whose address cannot be geocoded is skipped and listed in the summary.
+Fellowship. Meeting Guide is AA's format (the spec is code4recovery's, made for AA intergroups),
+so a feed's meetings are AA's unless the feed says otherwise: `fellowship` (the CLI's
+`--fellowship`), else Al-Anon types on most meetings, else the feed's words (file name or URL,
+source, entity, the meetings' web pages: "aasanjose", "oc-aa.org", "Narcotics Anonymous"), else
+AA. Each meeting gets it as an attribute (see fellowship.py).
+
+Temporarily closed places (type `TC`, or `attendance_option` "inactive"): with a conference link
+or dial-in the meeting is an online one, flagged `online` and `temporarily_closed`, at the place's
+point so that searches near it find it; without one it is kept but not offered (status
+"temporarily closed", or "inactive").
+
+Bad input. A record that breaks a rule is skipped or repaired, noted on the report with its
+index, slug, name and field (meetings.py, errors.Tolerance): not an object, no slug, no name, a
+bad day or time -> skipped; a slug used before by a different meeting -> its own stable id (the
+slug plus a hash of its name, address, day and time; the same meeting listed twice is skipped);
+an unknown time zone -> the place's or the feed's; coordinates that are not numbers -> dropped,
+placed by the address (skipped when it cannot be placed); a bad end time -> an hour after the
+start. A skipped meeting keeps the listing it has. More bad records than the tolerance allows
+(default 5%), or any with `strict`, fail the import. A meeting with no coordinates whose address
+cannot be geocoded is skipped and listed in the summary.
 """
 from __future__ import annotations
 
@@ -27,15 +44,16 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import select
-
 from directory.catalog import geocode
-from directory.catalog.importers.errors import ImportFailed, Report
+from directory.catalog.importers import fellowship as fellowships
+from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
-from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name
+from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name, website
 from directory.catalog.importers.finish import finish
+from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_not_empty, check_source,
+                                                  feed_words, load_json, make_id as _id, prune, record_name,
+                                                  replace_children, source_key)
 from directory.catalog.importers.runtime import progress_bar
-from directory.catalog.models import Attribute, Location, Organization, Service, ServiceAtLocation
 from directory.base import utcnow
 from directory.catalog.taxonomy import attribute_link, category_link, stable_id
 
@@ -71,43 +89,17 @@ TYPE_LABELS = {
 _COUNTRIES = {"usa": "US", "us": "US", "united states": "US", "united states of america": "US",
               "canada": "CA", "can": "CA", "mexico": "MX"}
 _STATE_ZIP = re.compile(r"^([A-Za-z]{2})(?:\s+(\d{5})(?:-\d{4})?)?$")
-CHUNK = 500
-
-
-def source_key(path_or_url: str) -> str:
-    """'../oc.json' -> 'oc'; 'https://aa.example.org/wp-admin/...' -> 'aa.example.org'."""
-    if re.match(r"^https?://", path_or_url):
-        from urllib.parse import urlparse
-        return urlparse(path_or_url).hostname or "feed"
-    return Path(path_or_url).stem
+_KNOWN_TYPES = {code.upper(): code for code in TYPE_LABELS} | {code.lower(): code for code in TYPE_LABELS}
+__all__ = ["import_meetings", "load_feed", "load_type_labels", "source_key"]
 
 
 def load_feed(path_or_url: str, timeout: float = 30.0) -> list:
-    """The feed's meetings: a JSON list from a file or a URL. Bad JSON is an ImportFailed."""
-    label = path_or_url
-    if re.match(r"^https?://", path_or_url):
-        import requests
-        try:
-            resp = requests.get(path_or_url, timeout=timeout, headers={"Accept": "application/json"})
-            resp.raise_for_status()
-        except requests.RequestException as exc:
-            raise ImportFailed(label, f"could not be fetched ({exc}). Check the URL, or download the file "
-                                      "and import it from disk.") from None
-        raw = resp.text
-    else:
-        path = Path(path_or_url)
-        if not path.is_file():
-            raise ImportFailed(label, "is not a file. Give the path of a Meeting Guide JSON feed or its URL.")
-        raw = path.read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(label, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                                  "is the file complete?") from None
+    """The feed's meetings: a JSON list from a file or a URL. Unreadable input is an ImportFailed."""
+    data = load_json(path_or_url, "a Meeting Guide JSON feed", timeout)
     if isinstance(data, dict) and isinstance(data.get("meetings"), list):
         data = data["meetings"]
     if not isinstance(data, list):
-        raise ImportFailed(label, "is not a Meeting Guide feed: expected a JSON list of meetings.")
+        raise ImportFailed(path_or_url, "is not a Meeting Guide feed: expected a JSON list of meetings.")
     return data
 
 
@@ -115,11 +107,6 @@ def load_type_labels(path) -> dict[str, str]:
     """types.json of the spec ({code: {"en": label, ...}}) -> {code: English label}."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return {code: (v.get("en") if isinstance(v, dict) else str(v)) for code, v in data.items()}
-
-
-def _id(*parts) -> str:
-    joined = ":".join(str(p) for p in parts)
-    return joined if len(joined) <= 64 else f"{parts[0]}:{stable_id(*map(str, parts))}"
 
 
 def _slugify(value: str) -> str:
@@ -150,7 +137,8 @@ def _types(value, where) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list):
         raise ImportFailed(where, "is not a list of meeting types", "types", value)
-    return list(dict.fromkeys(str(t).strip() for t in value if str(t).strip()))
+    # Codes are case-sensitive in the spec ("12x12"), but feeds write "onl" for ONL.
+    return list(dict.fromkeys(_KNOWN_TYPES.get(t, t) for t in (str(t).strip() for t in value) if t))
 
 
 def _postal_code(value) -> str | None:
@@ -194,27 +182,113 @@ def _attendance(m: dict, approximate: bool, conference_url: str | None) -> str:
 
 
 class _Feed:
-    """One feed's import: meetings to rows, and what is written once (groups, places, type terms)."""
+    """One feed's import: each record checked (`check`), then written (`write`), and what is
+    written once (groups, places, type terms)."""
 
-    def __init__(self, report, loader, prefix, label, org_name, type_labels, geocoder):
+    def __init__(self, report, loader, prefix, label, org_name, type_labels, geocoder, tolerance, fellowship):
         self.report, self.loader = report, loader
         self.prefix, self.label = prefix, label
         self.org_name = org_name
         self.type_labels = type_labels
         self.geocoder = geocoder
+        self.tolerance = tolerance
+        self.fellowship = fellowship
         self.terms_written: set[str] = set()
         self.orgs_written: set[str] = set()
         self.locations_written: set[str] = set()  # meetings share places: write each once
         self.feed_tz: str | None = None
         self.service_ids: list[str] = []
-        self.slugs: dict[str, int] = {}
+        self.keep: set[str] = set()  # the meetings read: written, or skipped with their listing kept
+        self.ids = RecordIds(prefix, tolerance, report)
+
+    def broken(self, exc: ImportFailed, action: str = "skipped") -> None:
+        self.tolerance.broken(self.report, exc, action)
+
+    def check(self, index: int, m) -> dict | None:
+        """A record's meeting, checked and placed (None: skipped). Nothing is written yet."""
+        if not isinstance(m, dict):
+            self.broken(ImportFailed(f"{self.label}, meeting {index}", "is not a JSON object"))
+            return None
+        slug, name = text(m.get("slug")), text(m.get("name"), 300)
+        where = f"{self.label}, {record_name(index, 'slug', slug, name)}"
+        if slug is None:
+            self.broken(ImportFailed(where, "is missing (every meeting needs a unique slug)", "slug"))
+            return None
+        service_id = self.ids.assign(index, slug, tuple(m.get(k) for k in (
+            "name", "formatted_address", "address", "location", "day", "time")), where, "slug")
+        if service_id is None:
+            return None
+        self.keep.add(service_id)  # from here on, a skipped meeting keeps the listing it has
+        if name is None:
+            self.broken(ImportFailed(where, "is missing", "name"))
+            return None
+        try:
+            days = _days(m.get("day"), where)
+            start = clock_time(m.get("time"), where, "time")
+        except ImportFailed as exc:
+            self.broken(exc)
+            return None
+        try:
+            end = clock_time(m.get("end_time"), where, "end_time")
+        except ImportFailed as exc:
+            self.broken(exc, "repaired: ends an hour after it starts")
+            end = None
+        try:
+            tz = timezone_name(m.get("timezone"), where, "timezone")
+        except ImportFailed as exc:
+            self.broken(exc, "repaired: the place's (or the feed's) time zone is used")
+            tz = None
+        try:
+            types = _types(m.get("types"), where)
+        except ImportFailed as exc:
+            self.broken(exc, "repaired: its types are left out")
+            types = []
+        approximate = str(m.get("approximate", "")).strip().lower() in ("yes", "true", "1")
+        try:
+            lat, lon = coordinates(m.get("latitude"), m.get("longitude"), where, self.report)
+            bad_point = None
+        except ImportFailed as exc:
+            lat = lon = None
+            bad_point = exc
+        conference_url = self._web_address(m.get("conference_url"), slug)
+        phone = text(m.get("conference_phone"), 50)
+        attendance = _attendance(m, approximate, conference_url)
+        # A temporarily closed place: with a link the meeting goes on online; without, not offered.
+        place_closed = attendance == "inactive" or "TC" in types
+        if place_closed and (conference_url or phone):
+            attendance = "online"
+        addr = _address(m)
+
+        in_person = attendance in ("in_person", "hybrid") or (attendance == "inactive" and not approximate)
+        if lat is None and (in_person or (place_closed and not approximate)):
+            place = self._geocode(addr)
+            if place is None and in_person:
+                if bad_point:
+                    self.broken(bad_point, "skipped (its address could not be placed either)")
+                else:
+                    self.report.skip(slug, "no coordinates, and the address could not be geocoded")
+                return None
+            if place is not None:
+                lat, lon = place.lat, place.lon
+                addr["postal_code"] = addr["postal_code"] or place.postal_code
+                self.report.warn("meetings geocoded from their address or ZIP", slug)
+        if bad_point:
+            self.broken(bad_point, "repaired: dropped" + (", placed by its address" if lat is not None else ""))
+        if tz is None and lat is not None:
+            tz = geocode.timezone_for(lat, lon, addr["postal_code"])
+        tz = tz or self.feed_tz
+        self.feed_tz = self.feed_tz or tz
+        return {"m": m, "where": where, "slug": slug, "name": name, "service_id": service_id, "days": days,
+                "start": start, "end": end, "tz": tz, "types": types, "approximate": approximate, "lat": lat,
+                "lon": lon, "conference_url": conference_url, "phone": phone, "attendance": attendance,
+                "place_closed": place_closed, "in_person": in_person, "addr": addr}
 
     def feed_org(self, m: dict) -> str:
         org_id = _id(self.prefix, "feed")
         if org_id not in self.orgs_written:
             name = self.org_name or text(m.get("entity"), 300) or f"Meeting Guide feed ({self.prefix})"
             self.loader.add("organization", {
-                "id": org_id, "name": name, "source": "meeting-guide", "website": text(m.get("entity_url"), 500),
+                "id": org_id, "name": name, "source": "meeting-guide", "website": website(m.get("entity_url")),
                 "description": text(m.get("entity_location")) or f"Meetings listed in the {name} feed."})
             self.orgs_written.add(org_id)
         return org_id
@@ -238,58 +312,24 @@ class _Feed:
             self.terms_written.add(term_id)
         return term_id
 
-    def meeting(self, index: int, m) -> None:
-        where = f"{self.label}, meeting {index}"
-        if not isinstance(m, dict):
-            raise ImportFailed(where, "is not a JSON object")
-        slug = text(m.get("slug"))
-        if slug is None:
-            raise ImportFailed(where, "is missing (every meeting needs a unique slug)", "slug")
-        where = f"{self.label}, meeting {index} (slug '{slug}')"
-        if slug in self.slugs:
-            raise ImportFailed(where, f"is used twice: meetings {self.slugs[slug]} and {index}", "slug", slug)
-        self.slugs[slug] = index
-        name = text(m.get("name"), 300)
-        if name is None:
-            raise ImportFailed(where, "is missing", "name")
-        days = _days(m.get("day"), where)
-        start = clock_time(m.get("time"), where, "time")
-        end = clock_time(m.get("end_time"), where, "end_time")
-        tz = timezone_name(m.get("timezone"), where, "timezone")
-        types = _types(m.get("types"), where)
-        approximate = str(m.get("approximate", "")).strip().lower() in ("yes", "true", "1")
-        lat, lon = coordinates(m.get("latitude"), m.get("longitude"), where, self.report)
-        conference_url = self._web_address(text(m.get("conference_url"), 500), slug)
-        attendance = _attendance(m, approximate, conference_url)
-        addr = _address(m)
-
-        in_person = attendance in ("in_person", "hybrid") or (attendance == "inactive" and not approximate)
-        if in_person and lat is None:
-            place = self._geocode(addr)
-            if place is None:
-                self.report.skip(slug, "no coordinates, and the address could not be geocoded")
-                return
-            lat, lon = place.lat, place.lon
-            addr["postal_code"] = addr["postal_code"] or place.postal_code
-            self.report.warn("meetings geocoded from their address or ZIP", slug)
-        if tz is None and lat is not None:
-            tz = geocode.timezone_for(lat, lon, addr["postal_code"])
-        tz = tz or self.feed_tz
-        self.feed_tz = self.feed_tz or tz
-
-        service_id = _id(self.prefix, slug)
+    def write(self, meeting: dict) -> None:
+        """A checked meeting's rows: its service, places, schedules, phone, attributes, languages."""
+        m, slug, name, service_id = meeting["m"], meeting["slug"], meeting["name"], meeting["service_id"]
+        attendance, in_person, tz, types = meeting["attendance"], meeting["in_person"], meeting["tz"], meeting["types"]
+        lat, lon, addr = meeting["lat"], meeting["lon"], meeting["addr"]
+        closed_online = meeting["place_closed"] and attendance == "online"
         group = text(m.get("group"), 300)
         org_id = self.group_org(m, group) if group else self.feed_org(m)
         status = "active"
         if attendance == "inactive":
             status = "inactive"
-        elif "TC" in types and attendance != "online":
+        elif meeting["place_closed"] and attendance != "online":
             status = "temporarily closed"
         notes = "\n\n".join(p for p in (text(m.get("notes")), text(m.get("group_notes")) if not group else None) if p)
         self.loader.add("service", {
             "id": service_id, "organization_id": org_id, "name": name, "description": notes or None,
-            "url": text(m.get("url"), 500), "status": status, "category": "support_group",
-            "last_modified": self._updated(m.get("updated"), where, slug),
+            "url": website(m.get("url")), "status": status, "category": "support_group",
+            "last_modified": self._updated(m.get("updated"), meeting["where"], slug),
         })
         self.service_ids.append(service_id)
 
@@ -301,19 +341,26 @@ class _Feed:
             if loc_id not in self.locations_written:
                 self._physical_location(m, loc_id, lat, lon, tz, addr)
             sal_ids.append(self._sal(service_id, loc_id))
-        if attendance in ("online", "hybrid") or (attendance == "inactive" and approximate):
+        if attendance in ("online", "hybrid") or (attendance == "inactive" and meeting["approximate"]):
             online_lat, online_lon = (lat, lon) if attendance == "online" else (None, None)
-            loc_id = _id(self.prefix, "online", slug)
+            loc_id = _id(self.prefix, "online", self.ids.own_key(service_id, slug))
+            description = text(m.get("conference_url_notes"))
+            if closed_online:
+                place = ", ".join(p for p in (text(m.get("location")), addr["formatted"] or addr["address_1"]) if p)
+                description = "\n".join(filter(None, (
+                    f"Meets online while its place{f' ({place})' if place else ''} is temporarily closed.",
+                    description)))
             self.loader.add("location", {
-                "id": loc_id, "organization_id": None, "location_type": "virtual", "url": conference_url,
-                "name": f"Online: {name}"[:300], "description": text(m.get("conference_url_notes")),
+                "id": loc_id, "organization_id": None, "location_type": "virtual", "url": meeting["conference_url"],
+                "name": f"Online: {name}"[:300], "description": description,
                 "latitude": online_lat, "longitude": online_lon, "timezone": tz})
             sal_ids.append(self._sal(service_id, loc_id))
 
+        start, days = meeting["start"], meeting["days"]
         if start is None and days:
             self.report.warn("meetings with a day but no time got no schedule", slug)
         if start is not None:
-            closes = end or (dt.datetime.combine(dt.date.min, start) + dt.timedelta(hours=1)).time()
+            closes = meeting["end"] or (dt.datetime.combine(dt.date.min, start) + dt.timedelta(hours=1)).time()
             attending = {"in_person": "in person", "online": "online", "hybrid": "hybrid"}.get(attendance)
             for d in days:
                 self.loader.add("schedule", {
@@ -322,10 +369,9 @@ class _Feed:
                     "byday": DAYS[d], "opens_at": start, "closes_at": closes, "timezone": tz,
                     "attending_type": attending, "description": text(m.get("time_formatted"))})
 
-        phone = text(m.get("conference_phone"), 50)
-        if phone:
+        if meeting["phone"]:
             self.loader.add("phone", {"id": stable_id("mg-phone", service_id), "service_id": service_id,
-                                      "number": phone, "type": "voice",
+                                      "number": meeting["phone"], "type": "voice",
                                       "description": "Dial in to the online meeting"})
 
         attrs = {TYPE_ATTRIBUTES[t] for t in types if t in TYPE_ATTRIBUTES}
@@ -333,9 +379,12 @@ class _Feed:
             attrs.add("online")
         if in_person and attendance != "inactive":
             attrs.add("in_person")
+        if closed_online:
+            attrs.add("temporarily_closed")
         for code in sorted(attrs):
-            self.loader.add("attribute", _row(attribute_link(service_id, code)))
-        self.loader.add("attribute", _row(category_link(service_id, "support_group")))
+            self.loader.add("attribute", attribute_row(attribute_link(service_id, code)))
+        self.loader.add("attribute", attribute_row(category_link(service_id, "support_group")))
+        self.write_fellowship(service_id)
         for t in types:
             self.loader.add("attribute", {
                 "id": stable_id("mg-type", service_id, t), "link_id": service_id, "link_entity": "service",
@@ -347,14 +396,19 @@ class _Feed:
                                              "service_id": service_id, "code": code,
                                              "name": self.type_labels.get(t) or TYPE_LABELS.get(t)})
 
-    def _web_address(self, url: str | None, slug: str) -> str | None:
+    def write_fellowship(self, service_id: str) -> None:
+        if self.fellowship.term_id not in self.terms_written:
+            self.loader.add("taxonomy_term", fellowships.term_row(self.fellowship))
+            self.terms_written.add(self.fellowship.term_id)
+        for row in fellowships.attribute_rows(service_id, self.fellowship):
+            self.loader.add("attribute", row)
+
+    def _web_address(self, value, slug: str) -> str | None:
         """Feeds often leave out the scheme ("zoom.us/j/123"); anything else is dropped, not fatal."""
-        if url is None or re.match(r"^https?://", url, re.I):
-            return url
-        if re.match(r"^[\w-]+(\.[\w-]+)+(/\S*)?$", url):
-            return "https://" + url
-        self.report.warn("conference_urls that are not web addresses were dropped", f"{slug}: {url}")
-        return None
+        url = website(value)
+        if url is None and text(value):
+            self.report.warn("conference_urls that are not web addresses were dropped", f"{slug}: {text(value)}")
+        return url
 
     def _updated(self, value, where: str, slug: str):
         """`updated` only dates the listing: an odd format is reported, not fatal."""
@@ -369,7 +423,7 @@ class _Feed:
         self.loader.add("location", {
             "id": loc_id, "organization_id": None, "location_type": "physical",
             "name": text(m.get("location"), 300), "description": text(m.get("location_notes")),
-            "latitude": lat, "longitude": lon, "timezone": tz, "url": text(m.get("location_url"), 500)})
+            "latitude": lat, "longitude": lon, "timezone": tz, "url": website(m.get("location_url"))})
         self.loader.add("address", {
             "id": stable_id("mg-address", loc_id), "location_id": loc_id,
             "address_1": (addr["address_1"] or "")[:300], "city": (addr["city"] or "")[:100],
@@ -397,64 +451,58 @@ class _Feed:
         return None
 
 
-def _row(attr: Attribute) -> dict:
-    return {c.name: getattr(attr, c.key) for c in Attribute.__table__.columns}
+def feed_fellowship(meetings: list, label: str, source: str, org_name: str | None = None,
+                    given: str | None = None) -> fellowships.Fellowship:
+    """The feed's fellowship: the one given, else Al-Anon types on most meetings, else the feed's
+    words, else AA (Meeting Guide is AA's format: a feed that says nothing else is an AA one)."""
+    if given:
+        return fellowships.named(given)
+    sample = [m for m in meetings[:500] if isinstance(m, dict)]
+    by_types = fellowships.from_types([_types_or_none(m.get("types")) for m in sample])
+    words = [feed_words(label), source, org_name]
+    for m in sample[:50]:
+        words += [m.get("entity"), m.get("entity_url"), m.get("url")]
+    return by_types or fellowships.from_words(*words) or fellowships.Fellowship("aa", fellowships.KNOWN["aa"][0])
 
 
-def _replace_children(loader: Loader, service_ids: list[str]) -> None:
-    """Re-imported meetings get their schedules, phones, languages, attributes and places anew."""
-    existing = loader.existing_ids("service", service_ids)
-    if not existing:
-        return
-    for table, column in (("schedule", "service_id"), ("phone", "service_id"), ("language", "service_id"),
-                          ("attribute", "link_id"), ("service_at_location", "service_id")):
-        loader.delete_where_in(table, column, existing)
-
-
-def _prune(session, loader: Loader, prefix: str, keep: set[str]) -> None:
-    """Remove this feed's meetings (and then-empty places and groups) that left the feed."""
-    from sqlalchemy import delete
-    loader.flush()
-    stale = [sid for sid in session.scalars(select(Service.id).where(Service.id.startswith(prefix + ":", autoescape=True)))
-             if sid not in keep]
-    if stale:
-        loader.delete_where_in("attribute", "link_id", stale)
-        loader.report.removed["service"] += loader.delete_where_in("service", "id", stale)
-    orphans = session.scalars(
-        select(Location.id).where(Location.id.startswith(prefix + ":", autoescape=True))
-        .where(~select(ServiceAtLocation.id).where(ServiceAtLocation.location_id == Location.id).exists())).all()
-    if orphans:
-        loader.report.removed["location"] += loader.delete_where_in("location", "id", orphans)
-    empty = session.scalars(
-        select(Organization.id).where(Organization.id.startswith(prefix + ":", autoescape=True))
-        .where(~select(Service.id).where(Service.organization_id == Organization.id).exists())).all()
-    if empty:
-        loader.report.removed["organization"] += session.execute(
-            delete(Organization).where(Organization.id.in_(empty))).rowcount or 0
+def _types_or_none(value) -> list[str]:
+    try:
+        return _types(value, "")
+    except ImportFailed:
+        return []
 
 
 def import_meetings(session, meetings: list, source: str, *, label: str | None = None, org_name: str | None = None,
-                    type_labels: dict[str, str] | None = None, geocoder=None, progress: bool = False) -> Report:
+                    type_labels: dict[str, str] | None = None, geocoder=None, progress: bool = False,
+                    fellowship: str | None = None, tolerance: Tolerance | None = None) -> Report:
     """Import a feed's meetings under the source key `source` (e.g. 'oc'). Returns the report.
 
-    Runs in the caller's transaction; raises ImportFailed on malformed input.
+    Runs in the caller's transaction; raises ImportFailed when more records break a rule than
+    `tolerance` allows (default: 5%, IMPORT_MAX_BAD_SHARE), or at the first with a strict one.
+    `fellowship`: the feed's (e.g. 'AA'; default: inferred, see feed_fellowship).
     """
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,23}$", source or ""):
-        raise ImportFailed(f"source '{source}'", "must be 1-24 letters, digits, '.', '_' or '-' (e.g. 'oc')")
+    check_source(source)
     prefix = f"mg-{source}"
     label = label or source
+    check_not_empty(meetings, label)
+    tolerance = tolerance or Tolerance.of()
     report = Report(source=f"{label} (Meeting Guide, ids '{prefix}:<slug>')")
+    feed_is = feed_fellowship(meetings, label, source, org_name, fellowship)
     loader = Loader(session, report)
     feed = _Feed(report, loader, prefix, label, org_name, type_labels or {},
-                 geocoder or geocode.default_geocoder())
+                 geocoder or geocode.default_geocoder(), tolerance, feed_is)
     with progress_bar(progress, total=len(meetings), desc=f"meetings {label}", unit="meetings") as bar:
         for start in range(0, len(meetings), CHUNK):
             chunk = meetings[start:start + CHUNK]
-            ids = [_id(prefix, text(m.get("slug"))) for m in chunk if isinstance(m, dict) and text(m.get("slug"))]
-            _replace_children(loader, ids)
-            for offset, m in enumerate(chunk):
-                feed.meeting(start + offset + 1, m)
+            checked = [meeting for offset, m in enumerate(chunk)
+                       if (meeting := feed.check(start + offset + 1, m)) is not None]
+            replace_children(loader, [meeting["service_id"] for meeting in checked])
+            for meeting in checked:
+                feed.write(meeting)
             bar.update(len(chunk))
-    _prune(session, loader, prefix, set(feed.service_ids))
+    report.records = len(meetings)
+    tolerance.check(report, label)
+    report.notes.append(f"Fellowship: {feed_is.name}" + (f" (attribute '{feed_is.code}')" if feed_is.code else ""))
+    prune(session, loader, prefix, feed.keep)
     report.service_ids = feed.service_ids
     return finish(loader, progress)
