@@ -24,7 +24,7 @@ from directory.catalog.geo import InvalidQuery
 from directory.catalog.geocode import PlaceNotFound, default_geocoder
 from directory.catalog.models import Address, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
 from directory.catalog.search.query import build_query
-from directory.catalog.search.log import log_search
+from directory.catalog.search import log as search_log
 from directory.catalog.search.nearby import search
 from web.openapi import openapi_document
 
@@ -106,8 +106,7 @@ def search_endpoint():
         result = search(conn, query, now, listing_ids=False)  # present reads them with the cards
         items = views.search_items(conn, result, now, _base_url())
     if current_app.config["LOG_SEARCHES"] and query.offset == 0:
-        with db.Session.begin() as s:
-            log_search(s, query, "bot" if _is_service_call() else "api", len(items))
+        search_log.record(query, "bot" if _is_service_call() else "api", len(items))
     meta = {
         "limit": query.limit, "offset": query.offset, "returned": len(items), "has_more": result.has_more,
         "next_offset": query.offset + query.limit if result.has_more else None, "total": result.total,
