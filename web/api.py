@@ -25,7 +25,7 @@ from directory.catalog.geocode import PlaceNotFound, default_geocoder
 from directory.catalog.models import Address, Location, Organization, Service, ServiceAtLocation, TaxonomyTerm
 from directory.catalog.search.query import build_query
 from directory.catalog.search import log as search_log
-from directory.catalog.search.nearby import search
+from directory.catalog.search.nearby import all_within, search
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -216,36 +216,38 @@ def service_at_locations():
     if proximity not in (None, "") and not postcode:
         raise ApiError(400, "bad_request", "proximity needs a postcode to measure from.")
     with db.Session() as s:
+        def render(rows):
+            attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
+            return [hsds.service_at_location(r, attrs) for r in rows]
         if postcode and proximity not in (None, ""):
-            # Within `proximity` metres of the postcode's centroid: the geo search, unpaged ids.
+            # Within `proximity` metres of the postcode's centroid, nearest first; every match counts.
             try:
                 metres = float(proximity)
             except ValueError:
                 raise ApiError(400, "bad_request", "proximity must be a number of metres.") from None
             radius = geo.validate_radius(metres / 1000.0)
             q = build_query({"near": postcode, "radius_km": str(radius), "limit": "100"}, default_geocoder())
-            ids = _all_ids_within(s, q)
-            stmt = stmt.where(ServiceAtLocation.id.in_(ids))
-        elif postcode:
+            return jsonify(_page_of_ids(s, stmt, all_within(s, q), page, per_page, render))
+        if postcode:
             stmt = stmt.where(ServiceAtLocation.location_id.in_(
                 select(Address.location_id).where(Address.postal_code == postcode)))
-
-        def render(rows):
-            attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
-            return [hsds.service_at_location(r, attrs) for r in rows]
         return jsonify(_hsds_page(s, stmt, page, per_page, render))
 
 
-def _all_ids_within(session, query) -> list[str]:
-    from dataclasses import replace
-    from directory.catalog.search.query import MAX_OFFSET
-    ids, offset = [], 0
-    while True:
-        result = search(session, replace(query, limit=100, offset=offset))
-        ids.extend(h.service_at_location_id for h in result.hits)
-        if not result.has_more or offset + 100 > MAX_OFFSET:
-            return ids
-        offset += 100
+def _page_of_ids(session, stmt, ids: list[str], page: int, per_page: int, render) -> dict:
+    """An HSDS page of `stmt`'s rows among `ids`, in the order of `ids`, counting every one of them
+    that the statement's other filters keep (checked in chunks, whatever the number of ids)."""
+    kept: set[str] = set()
+    only_ids = stmt.with_only_columns(ServiceAtLocation.id).order_by(None)
+    for start in range(0, len(ids), 1000):
+        kept.update(session.scalars(only_ids.where(ServiceAtLocation.id.in_(ids[start:start + 1000]))))
+    ordered = [i for i in ids if i in kept]
+    wanted = ordered[(page - 1) * per_page:page * per_page]
+    rows = {r.id: r for r in session.scalars(stmt.where(ServiceAtLocation.id.in_(wanted)))} if wanted else {}
+    contents = render([rows[i] for i in wanted if i in rows])
+    pages = max(1, math.ceil(len(ordered) / per_page))
+    return {"total_items": len(ordered), "total_pages": pages, "page_number": page, "size": len(contents),
+            "first_page": page == 1, "last_page": page >= pages, "empty": not contents, "contents": contents}
 
 
 @bp.get("/service_at_locations/<sal_id>")

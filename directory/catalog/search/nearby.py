@@ -272,6 +272,19 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
     return SearchResult(page, found > end, total, radius, query)
 
 
+def all_within(session, query: SearchQuery) -> list[str]:
+    """The service_at_location ids of every match within the query's full radius, nearest first:
+    no paging and no growing circle, for filters that must count every match (HSDS `proximity`)."""
+    conn = session.connection() if isinstance(session, OrmSession) else session
+    scored = sorted(_within(_candidates(conn, query), query.origin, query.radius_km))
+    sal_of: dict[int, str] = {}
+    for start in range(0, len(scored), 1000):  # IN lists well under SQLite's parameter limit
+        marks, params = in_clause("e", [eid for _d, eid, _la, _lo in scored[start:start + 1000]])
+        sal_of.update(fetch_rows(conn, f"SELECT id, service_at_location_id FROM search_entry WHERE id IN ({marks})",
+                                 params))
+    return [sal_of[eid] for _d, eid, _la, _lo in scored]
+
+
 def _time_filter(conn, scored, when, now, wanted) -> list[Hit]:
     """Hits (nearest first) whose schedules match `when`, reading their cards 200 candidates at a time."""
     from directory.catalog import cards  # cards builds on this module's SQL helpers
