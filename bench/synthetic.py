@@ -15,9 +15,19 @@ offices in the day, residences 24/7), languages, attributes, and its `search_ent
 R*Tree is fed by the triggers). `search_entry` is computed here the way directory.catalog.index does;
 tests/bench/test_bench_smoke.py checks that the two agree.
 
-Generated databases are cached under bench/out/ by size and seed (`cached_db`), and so are the
+Mixes (`MIXES`): `synthetic` (the five categories in the shares of CATEGORY_WEIGHTS, the first
+benchmark's data), `realistic` (60% support groups, 20% housing, 10% treatment, 5% sober living, 5%
+transportation: meetings dominate a real directory) and `meetings`: a Meeting Guide JSON feed
+(`meeting_feed`, written by `cached_meeting_feed`) that the benchmark imports through
+`flask --app web directory import-meetings`, as a real meeting directory is filled. Its shapes:
+groups meeting on one to seven weekdays at the same place (one record per day, as intergroup
+feeds list them), clustered at the same weighted ZIP centroids; 10% hybrid and 4% online-only
+(a conference_url, online-only ones at an approximate point), a time zone on every record.
+
+Generated databases are cached under bench/out/ by mix, size and seed (`cached_db`), and so are the
 same listings as an HSDS 3.0 CSV datapackage for the import benchmark (`cached_hsds_csv`, in the
-columns directory/catalog/importers/hsds_csv.py reads; bed capacity is not part of HSDS 3.0).
+columns directory/catalog/importers/hsds_csv.py reads; bed capacity is not part of HSDS 3.0) and
+the meeting feeds (`cached_meeting_feed`).
 """
 from __future__ import annotations
 
@@ -47,6 +57,10 @@ KM_PER_DEG = 111.195
 
 CATEGORY_WEIGHTS = {"support_group": 40, "treatment": 20, "sober_living": 15, "housing": 15, "transportation": 10}
 assert set(CATEGORY_WEIGHTS) == set(CATEGORIES)
+REALISTIC_WEIGHTS = {"support_group": 60, "housing": 20, "treatment": 10, "sober_living": 5, "transportation": 5}
+assert set(REALISTIC_WEIGHTS) == set(CATEGORIES)
+# mix -> category shares of its listings (and of its searches' categories); `meetings` is a feed.
+MIXES = {"synthetic": CATEGORY_WEIGHTS, "realistic": REALISTIC_WEIGHTS, "meetings": {"support_group": 1}}
 ATTRIBUTE_CHOICES = {  # what each kind of listing plausibly carries
     "support_group": ["open_meeting", "closed_meeting", "speaker", "step_study", "big_book", "beginners",
                       "discussion", "aa", "na", "smart_recovery", "al_anon", "women", "men", "lgbtq",
@@ -134,11 +148,11 @@ def _uid(kind: int, i: int, seed: int) -> str:
     return f"{i:08x}-{kind:04x}-4000-8000-{seed:012x}"
 
 
-def listings(n: int, seed: int):
-    """Yield one dict of table -> rows per listing (deterministic for n and seed)."""
+def listings(n: int, seed: int, category_weights: dict[str, int] = CATEGORY_WEIGHTS):
+    """Yield one dict of table -> rows per listing (deterministic for n, seed and the category shares)."""
     zips, weights = weighted_zips()
     rng = random.Random(seed)
-    categories, cat_weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
+    categories, cat_weights = list(category_weights), list(category_weights.values())
     today = dt.date(2026, 11, 1)
     now = dt.datetime(2026, 11, 1, 8, 0)
     picks = rng.choices(zips, weights=weights, k=n)
@@ -255,7 +269,8 @@ class _TableWriter:
         return n
 
 
-def generate(path: Path, n: int, seed: int, progress: bool = True) -> dict[str, int]:
+def generate(path: Path, n: int, seed: int, progress: bool = True,
+             category_weights: dict[str, int] = CATEGORY_WEIGHTS) -> dict[str, int]:
     """Write a migrated SQLite database with n synthetic listings at `path` (replaced). Returns row counts."""
     path.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
@@ -273,7 +288,7 @@ def generate(path: Path, n: int, seed: int, progress: bool = True) -> dict[str, 
     conn.execute("BEGIN")
     with tqdm(total=n, desc=f"synthetic {n:,} listings", unit=" listings", disable=not progress,
               mininterval=1.0) as bar:
-        for i, listing in enumerate(listings(n, seed), 1):
+        for i, listing in enumerate(listings(n, seed, category_weights), 1):
             for table, rows in listing.items():
                 for row in rows:
                     if table not in writers:
@@ -306,22 +321,31 @@ def _write_cards(n: int, progress: bool) -> None:
                 bar.update(len(chunk))
 
 
-def cached_db(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:
-    """The synthetic database for (n, seed) under bench/out/, generated when missing or asked to."""
+def db_path(n: int, seed: int, mix: str = "synthetic") -> Path:
+    """Where the database of a mix, size and seed is cached (the meetings one is an import's)."""
+    return OUT_DIR / f"{mix}-{n}-seed{seed}.db"
+
+
+def cached_db(n: int, seed: int, regenerate: bool = False, progress: bool = True, mix: str = "synthetic") -> Path:
+    """The synthetic database for (n, seed) and a generated mix under bench/out/, generated when
+    missing or asked to. (The `meetings` mix is imported from its feed by the benchmark.)"""
+    if mix not in MIXES or mix == "meetings":
+        raise ValueError(f"no generated database for the mix {mix!r}")
     OUT_DIR.mkdir(exist_ok=True)
-    path = OUT_DIR / f"synthetic-{n}-seed{seed}.db"
+    path = db_path(n, seed, mix)
     if regenerate or not path.exists():
         partial = path.with_suffix(".partial")
-        generate(partial, n, seed, progress)
+        generate(partial, n, seed, progress, MIXES[mix])
         partial.rename(path)
     return path
 
 
-def query_set(k: int, seed: int, category_share: float = 0.4) -> list[Query]:
-    """k search origins near the data (weighted ZIPs, ~1 km off the centroid), 25 km, limit 10."""
+def query_set(k: int, seed: int, category_share: float = 0.4, mix: str = "synthetic") -> list[Query]:
+    """k search origins near the data (weighted ZIPs, ~1 km off the centroid), 25 km, limit 10; a
+    category (in the mix's shares: people search for what there is) `category_share` of the time."""
     zips, weights = weighted_zips()
     rng = random.Random(seed * 7919 + 1)
-    categories, cat_weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
+    categories, cat_weights = list(MIXES[mix]), list(MIXES[mix].values())
     out = []
     for z in rng.choices(zips, weights=weights, k=k):
         lat, lon = _jitter(rng, z, 1.0)
@@ -363,10 +387,11 @@ def write_hsds_csv(folder: Path, database: Path, progress: bool = True) -> None:
         conn.close()
 
 
-def cached_hsds_csv(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:
-    """The HSDS CSV datapackage for (n, seed) under bench/out/, written (from cached_db) when missing."""
-    database = cached_db(n, seed, regenerate=regenerate, progress=progress)
-    folder = OUT_DIR / f"hsds-{n}-seed{seed}"
+def cached_hsds_csv(n: int, seed: int, regenerate: bool = False, progress: bool = True,
+                    mix: str = "synthetic") -> Path:
+    """The HSDS CSV datapackage for (n, seed, mix) under bench/out/, written (from cached_db) when missing."""
+    database = cached_db(n, seed, regenerate=regenerate, progress=progress, mix=mix)
+    folder = OUT_DIR / (f"hsds-{n}-seed{seed}" if mix == "synthetic" else f"hsds-{mix}-{n}-seed{seed}")
     if regenerate or not folder.is_dir():
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
@@ -374,3 +399,111 @@ def cached_hsds_csv(n: int, seed: int, regenerate: bool = False, progress: bool 
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
     return folder
+
+
+# --- a Meeting Guide feed (the `meetings` mix) --------------------------------------------------
+# Fields the importer (directory/catalog/importers/meeting_guide.py) reads, per the code4recovery
+# Meeting Guide spec: name, slug, day (0 = Sunday), time, end_time, types, latitude/longitude,
+# address/city/state/postal_code/country, formatted_address, location, group, timezone, updated,
+# conference_url (hybrid and online meetings), approximate (online-only ones).
+MEETING_WORDS = ["Serenity", "Hope", "Freedom", "New Beginnings", "Sunrise", "Happy Hour", "Keep It Simple",
+                 "Easy Does It", "Came To Believe", "Into Action", "Promises", "Lunch Bunch", "Night Owls",
+                 "Living Sober", "Step Sisters", "Back To Basics"]
+MEETING_PLACES = ["St. Mark's Church", "Community Center", "Alano Club", "First Methodist Church", "Public Library",
+                  "Fellowship Hall", "Recovery Center", "Grace Lutheran Church", "YMCA", "Senior Center"]
+MEETING_TYPES = ["O", "C", "D", "SP", "B", "ST", "BE", "W", "M", "Y", "LGBTQ", "X", "12x12", "MED", "LIT", "CAN"]
+MEETING_TIMES = ["06:30", "07:00", "12:00", "12:10", "17:30", "18:00", "18:30", "19:00", "19:30", "20:00", "21:00"]
+# How many weekdays a group meets on (one record per day): most once or a few times, some daily.
+MEETING_DAY_COUNTS = {1: 35, 2: 15, 3: 15, 4: 8, 5: 12, 6: 5, 7: 10}
+_DAY_NAMES = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+
+
+def _slug(value: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in value.lower()).split())
+
+
+def meeting_feed(n: int, seed: int):
+    """Yield n Meeting Guide meetings (dicts), deterministic for n and seed: groups at places
+    around the weighted ZIP centroids, each meeting on one or more weekdays (a record per day,
+    mostly at the same time), 10% hybrid, 4% online-only (at the ZIP's point, approximate)."""
+    zips, weights = weighted_zips()
+    cum = list(_accumulate(weights))
+    rng = random.Random(seed * 104_729 + 3)
+    counts, count_weights = list(MEETING_DAY_COUNTS), list(MEETING_DAY_COUNTS.values())
+    made, g = 0, 0
+    while made < n:
+        z = rng.choices(zips, cum_weights=cum)[0]
+        word = rng.choice(MEETING_WORDS)
+        group = f"{z.city} {word} Group {g}"
+        place = rng.choice(MEETING_PLACES)
+        street = f"{rng.randint(100, 9999)} {rng.choice(STREETS)}"
+        kind = rng.random()
+        online_only, hybrid = kind < 0.04, 0.04 <= kind < 0.14
+        lat, lon = (z.lat, z.lon) if online_only else _jitter(rng, z, JITTER_KM)
+        types = rng.sample(MEETING_TYPES, k=rng.randint(1, 4))
+        if rng.random() < 0.1:
+            types.append("S")  # Spanish
+        if online_only:
+            types.append("ONL")
+        days = sorted(rng.sample(range(7), k=rng.choices(counts, weights=count_weights)[0]))
+        same_time = rng.random() < 0.8
+        start = rng.choice(MEETING_TIMES)
+        for d in days:
+            if made >= n:
+                break
+            t = start if same_time else rng.choice(MEETING_TIMES)
+            h, m = map(int, t.split(":"))
+            minutes = h * 60 + m + rng.choice((60, 60, 60, 90))
+            meeting = {
+                "name": f"{word} {_DAY_NAMES[d].title()}" if rng.random() < 0.3 else f"{word} Group",
+                "slug": f"{_slug(group)}-{_DAY_NAMES[d]}-{t.replace(':', '')}",
+                "day": d, "time": t, "end_time": f"{minutes // 60 % 24:02d}:{minutes % 60:02d}",
+                "types": types, "group": group,
+                "location": None if online_only else place,
+                "address": None if online_only else street, "city": z.city, "state": z.state,
+                "postal_code": z.code, "country": "US",
+                "formatted_address": f"{z.city}, {z.state} {z.code}, USA" if online_only
+                else f"{street}, {z.city}, {z.state} {z.code}, USA",
+                "latitude": lat, "longitude": lon,
+                "updated": "2026-11-01 08:00:00",
+            }
+            if z.timezone:
+                meeting["timezone"] = z.timezone
+            if online_only or hybrid:
+                meeting["conference_url"] = f"https://zoom.us/j/{rng.randint(10 ** 9, 10 ** 10 - 1)}"
+            if online_only:
+                meeting["approximate"] = "yes"
+            made += 1
+            yield meeting
+        g += 1
+
+
+def _accumulate(values):
+    total = 0.0
+    for v in values:
+        total += v
+        yield total
+
+
+def write_meeting_feed(path: Path, n: int, seed: int, progress: bool = True) -> None:
+    """The meetings of `meeting_feed` as one JSON list (a Meeting Guide feed), written as it goes."""
+    import json
+    with path.open("w", encoding="utf-8") as f, tqdm(total=n, desc=f"meeting feed {n:,}", unit=" meetings",
+                                                     disable=not progress, mininterval=1.0) as bar:
+        f.write("[\n")
+        for i, meeting in enumerate(meeting_feed(n, seed)):
+            f.write((",\n" if i else "") + json.dumps(meeting, separators=(",", ":")))
+            if i % CHUNK == 0:
+                bar.update(CHUNK if i else 1)
+        f.write("\n]\n")
+
+
+def cached_meeting_feed(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:
+    """The Meeting Guide feed of n meetings for seed under bench/out/, written when missing."""
+    OUT_DIR.mkdir(exist_ok=True)
+    path = OUT_DIR / f"meetings-{n}-seed{seed}.json"
+    if regenerate or not path.exists():
+        partial = path.with_suffix(".partial")
+        write_meeting_feed(partial, n, seed, progress)
+        partial.rename(path)
+    return path

@@ -17,9 +17,9 @@ from directory import db
 from directory.catalog.geo import InvalidQuery
 from directory.catalog.geocode import PlaceNotFound, default_geocoder
 from directory.catalog.search.query import build_query
-from directory.catalog.search.log import log_search
 from directory.catalog.search.results import find
 from web.http_input import BadInput, bearer_token, json_body, same_secret, single_args, strict_bool
+from directory.catalog.search import log as search_log
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -107,8 +107,7 @@ def search_endpoint():
         answer = find(conn, query, now, _base_url())  # one result per weekly group, honest fallbacks
         items = answer.items
     if current_app.config["LOG_SEARCHES"] and query.offset == 0:
-        with db.Session.begin() as s:
-            log_search(s, query, "bot" if _is_service_call() else "api", len(items))
+        search_log.record(query, "bot" if _is_service_call() else "api", len(items))
     meta = {
         "limit": query.limit, "offset": query.offset, "returned": len(items), "has_more": answer.has_more,
         "next_offset": query.offset + query.limit if answer.has_more else None, "total": answer.total,

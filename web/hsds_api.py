@@ -26,7 +26,7 @@ from directory.catalog.geocode import default_geocoder
 from directory.catalog.hsds_ids import native_id
 from directory.catalog.models import (Address, Attribute, Location, Organization, Service, ServiceAtLocation,
                                       TaxonomyTerm)
-from directory.catalog.search.nearby import search
+from directory.catalog.search.nearby import all_within
 from directory.catalog.search.query import build_query
 from web.api import ApiError, bp
 from web.api import _base_url as base_url, _now as now
@@ -265,24 +265,23 @@ def service_at_locations():
             stmt = stmt.where(clause)
         if request.args.get("organization_id"):
             stmt = stmt.where(Service.organization_id == native_id(s, Organization, request.args["organization_id"]))
+        def render(rows):
+            if not full:
+                return [to_hsds(_sal_direct(r)) for r in rows]
+            attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
+            return [to_hsds(hsds.service_at_location(r, attrs)) for r in rows]
         if postcode and proximity not in (None, ""):
-            # Within `proximity` metres of the postcode's centroid: the geo search, unpaged ids.
+            # Within `proximity` metres of the postcode's centroid, nearest first; every match counts.
             try:
                 metres = geo.strict_float(proximity)
             except ValueError:
                 raise ApiError(400, "bad_request", "proximity must be a number of metres.") from None
             radius = geo.validate_radius(metres / 1000.0)
             q = build_query({"near": postcode, "radius_km": repr(radius), "limit": "100"}, default_geocoder())
-            stmt = stmt.where(ServiceAtLocation.id.in_(_all_ids_within(s, q)))
-        elif postcode:
+            return _listing_of_ids(s, stmt, all_within(s, q), page, per_page, render)
+        if postcode:
             stmt = stmt.where(ServiceAtLocation.location_id.in_(
                 select(Address.location_id).where(Address.postal_code == postcode)))
-
-        def render(rows):
-            if not full:
-                return [to_hsds(_sal_direct(r)) for r in rows]
-            attrs = hsds.attributes_by_link(s, [r.location_id for r in rows])
-            return [to_hsds(hsds.service_at_location(r, attrs)) for r in rows]
         return _listing(s, stmt, page, per_page, render)
 
 
@@ -291,16 +290,32 @@ def _sal_direct(sal: ServiceAtLocation) -> dict:
                               "description": sal.description}.items() if v is not None}
 
 
-def _all_ids_within(session, query) -> list[str]:
-    from dataclasses import replace
-    from directory.catalog.search.query import MAX_OFFSET
-    ids, offset = [], 0
-    while True:
-        result = search(session, replace(query, limit=100, offset=offset))
-        ids.extend(h.service_at_location_id for h in result.hits)
-        if not result.has_more or offset + 100 > MAX_OFFSET:
-            return ids
-        offset += 100
+def _listing_of_ids(session, stmt, ids: list[str], page: int, per_page: int, render):
+    """`_listing` for rows among `ids`, in the order of `ids` (nearest first), counting every one
+    of them that the statement's other filters keep: checked in chunks, whatever their number."""
+    kept: set[str] = set()
+    only_ids = stmt.with_only_columns(ServiceAtLocation.id).order_by(None)
+    for start in range(0, len(ids), 1000):
+        kept.update(session.scalars(only_ids.where(ServiceAtLocation.id.in_(ids[start:start + 1000]))))
+    ordered = [i for i in ids if i in kept]
+
+    def rows_of(chunk):
+        found = {r.id: r for r in session.scalars(stmt.where(ServiceAtLocation.id.in_(chunk)))} if chunk else {}
+        return [found[i] for i in chunk if i in found]
+    if request.args.get("format") == "ndjson":
+        def lines():
+            try:
+                for start in range(0, len(ordered), NDJSON_BATCH):
+                    yield "".join(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+                                  for doc in render(rows_of(ordered[start:start + NDJSON_BATCH])))
+                    session.expunge_all()
+            finally:
+                session.close()
+        return current_app.response_class(lines(), mimetype="application/x-ndjson")
+    contents = render(rows_of(ordered[(page - 1) * per_page:page * per_page]))
+    pages = max(1, math.ceil(len(ordered) / per_page))
+    return jsonify({"total_items": len(ordered), "total_pages": pages, "page_number": page, "size": len(contents),
+                    "first_page": page == 1, "last_page": page >= pages, "empty": not contents, "contents": contents})
 
 
 @bp.get("/service_at_locations/<sal_id>")

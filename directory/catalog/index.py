@@ -173,15 +173,16 @@ def write_entries(conn, inserts: list[tuple], updates: list[tuple], stale: list[
 
 
 # --- big imports on SQLite ------------------------------------------------------------------
-# The R*Tree's triggers (migration 0006) cost ~150 µs a row; filling the tree in one statement
-# costs ~15. An import that touches this many services drops them and refills the tree once.
+# The R*Trees' triggers (migration 0009) cost ~150 µs a row; filling the trees in one statement
+# each costs far less. An import that touches this many services drops them and refills once.
 BULK_RTREE_MIN = 10_000
 RTREE_TRIGGERS = ("search_entry_ai", "search_entry_au", "search_entry_ad")
 _E7 = "CAST(round(e.{col} * 10000000.0) AS INTEGER)"  # directory.catalog.search.nearby.to_e7
-RTREE_FILL = ("INSERT INTO search_rtree SELECT e.id, {lat}, {lat}, {lon}, {lon}, {cat}, {cat} "
-              "FROM search_entry e WHERE e.active").format(
-    lat=_E7.format(col="latitude"), lon=_E7.format(col="longitude"),
-    cat="CASE e.category " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in CATEGORY_CODES.items()) + " ELSE 0 END")
+_RTREE_ROW = "e.id, {lat}, {lat}, {lon}, {lon}".format(lat=_E7.format(col="latitude"), lon=_E7.format(col="longitude"))
+RTREES = ("search_rtree", *(f"search_rtree_{c}" for c in CATEGORY_CODES))  # every entry; one per category
+RTREE_FILL = [f"INSERT INTO search_rtree SELECT {_RTREE_ROW} FROM search_entry e WHERE e.active",
+              *(f"INSERT INTO search_rtree_{c} SELECT {_RTREE_ROW} FROM search_entry e WHERE e.active AND e.category = '{c}'"
+                for c in CATEGORY_CODES)]
 
 
 def suspend_rtree_triggers(session) -> list[str]:
@@ -200,12 +201,14 @@ def suspend_rtree_triggers(session) -> list[str]:
 
 
 def rebuild_rtree(session, saved_triggers: list[str]) -> None:
-    """Refill the R*Tree from search_entry in one statement and put its triggers back."""
+    """Refill the R*Trees from search_entry, one statement each, and put their triggers back."""
     if not saved_triggers:
         return
     conn = session.connection()
-    conn.exec_driver_sql("DELETE FROM search_rtree")
-    conn.exec_driver_sql(RTREE_FILL)
+    for tree in RTREES:
+        conn.exec_driver_sql(f"DELETE FROM {tree}")
+    for statement in RTREE_FILL:
+        conn.exec_driver_sql(statement)
     for sql in saved_triggers:
         conn.exec_driver_sql(sql)
 

@@ -72,6 +72,13 @@ def test_rtree_category_codes_are_the_migrations(geo_db):
     migration = importlib.import_module("directory.migrations.versions.0006_search_rtree_by_category")
     from directory.catalog.codes import CATEGORY_CODES
     assert migration.CATEGORY_CODES == CATEGORY_CODES
+    per_category = importlib.import_module("directory.migrations.versions.0009_search_rtree_2d_per_category")
+    assert per_category.CATEGORIES == tuple(CATEGORY_CODES)
+
+
+def _tree_counts(conn) -> dict[str, int]:
+    from directory.catalog.index import RTREES
+    return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in RTREES}
 
 
 def test_the_rtree_follows_category_and_active_changes(geo_db):
@@ -91,6 +98,9 @@ def test_the_rtree_follows_category_and_active_changes(geo_db):
     assert found() == [1] and found("housing") == [1] and found("treatment") == []
     with db.engine().begin() as conn:
         conn.execute(SearchEntry.__table__.update().values(category="treatment"))
+        counts = _tree_counts(conn)
+    assert counts["search_rtree"] == 1 and counts["search_rtree_treatment"] == 1 and counts["search_rtree_housing"] == 0
+    assert sum(counts.values()) == 2  # the tree of all entries and the category's own
     assert found("housing") == [] and found("treatment") == [1]
     with db.engine().begin() as conn:
         conn.execute(SearchEntry.__table__.update().values(active=False))

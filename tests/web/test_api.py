@@ -177,6 +177,8 @@ def test_searches_are_logged_without_personal_data(client):
     client.get("/api/v1/search?near=92701&category=housing")
     from directory import db
     from directory.catalog.models import SearchLog
+    from directory.catalog.search import log as search_log
+    assert search_log.buffer.flush() == 1  # buffered, off the hot path: written within a second, or now
     with db.Session() as s:
         row = s.query(SearchLog).one()
         assert (row.category, row.postal_code, row.channel) == ("housing", "92701", "api")

@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 
 from directory import db
 from directory.catalog.models import SearchLog
+from directory.catalog.search import log as search_log
 from directory.base import utcnow
 from directory.catalog.codes import ATTRIBUTES, CATEGORIES, LANGUAGES
 from directory.catalog.unknown_places import UNKNOWN_PLACE
@@ -26,6 +27,7 @@ TOP_PLACES = 15
 
 
 def needs_and_gaps(session, since: dt.datetime, channel: str | None = None) -> dict:
+    search_log.buffer.flush()  # this process's latest searches too (other processes write theirs within a second)
     empty = func.sum(case((SearchLog.result_count == 0, 1), else_=0))
     where = [SearchLog.created_at >= since]
     if channel:

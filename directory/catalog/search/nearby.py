@@ -60,7 +60,7 @@ class SearchResult:
 
 def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
     """The WHERE clauses on search_entry `e` beyond the box. On SQLite the R*Tree already holds
-    active entries only and narrows by category (its third dimension): those need no clause."""
+    active entries only, one tree per category: those need no clause."""
     clauses, params = [] if sqlite else ["e.active"], {}
     if query.category and not sqlite:
         clauses.append("e.category = :category")
@@ -91,18 +91,19 @@ def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
 _SQL_CACHE: dict[tuple, str] = {}
 
 
-def _box_sql(sqlite: bool, where: str, category: bool) -> str:
+def _box_sql(sqlite: bool, where: str, category: str | None) -> str:
     """The candidate query for one box, built once per filter shape: (id, lat, lon) rows, in
-    1e-7 degrees from SQLite's R*Tree (rtree_i32, see migration 0006), in degrees elsewhere."""
+    1e-7 degrees from SQLite's R*Trees (rtree_i32, see migration 0009: one 2-D tree of every active
+    entry, one per category), in degrees elsewhere."""
     key = (sqlite, where, category)
     sql = _SQL_CACHE.get(key)
     if sql is None:
         if sqlite:
-            box = ("r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
-                   + (" AND r.max_cat >= :cat AND r.min_cat <= :cat" if category else ""))
+            tree = f"search_rtree_{category}" if category else "search_rtree"
+            box = "r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
             # The R*Tree alone when nothing else filters (the common case): no lookup per candidate.
-            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r WHERE {box}" if not where else
-                   f"SELECT r.id, r.min_lat, r.min_lon FROM search_rtree r JOIN search_entry e ON e.id = r.id "
+            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r WHERE {box}" if not where else
+                   f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r JOIN search_entry e ON e.id = r.id "
                    f"WHERE {box} AND {where}")
         else:
             sql = ("SELECT e.id, e.latitude, e.longitude FROM search_entry e "
@@ -117,7 +118,7 @@ E7 = 10_000_000.0  # R*Tree units per degree
 
 def to_e7(degrees: float) -> int:
     """Degrees in the R*Tree's whole 1e-7 degrees, rounded half away from zero exactly as
-    SQLite's CAST(round(x * 10000000.0) AS INTEGER) in migration 0006's triggers."""
+    SQLite's CAST(round(x * 10000000.0) AS INTEGER) in the R*Trees' triggers (migration 0009)."""
     x = degrees * E7
     return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
 
@@ -134,9 +135,7 @@ class _Candidates:
 def _candidates(conn, query: SearchQuery) -> _Candidates:
     sqlite = conn.dialect.name == "sqlite"
     where, params = _filters_sql(query, sqlite)
-    category = sqlite and query.category is not None
-    if category:
-        params["cat"] = CATEGORY_CODES[query.category]
+    category = query.category if sqlite and query.category in CATEGORY_CODES else None  # validated by build_query
     if sqlite:  # straight to the driver (see fetch_rows), looked up once, not once per circle
         execute = conn.connection.driver_connection.execute
         run = lambda sql, p: execute(sql, p).fetchall()  # noqa: E731
@@ -282,6 +281,19 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
         top = heapq.nsmallest(end, scored)[query.offset:]
         page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, dist) for dist, eid, lat, lon in top]
     return SearchResult(page, found > end, total, radius, query)
+
+
+def all_within(session, query: SearchQuery) -> list[str]:
+    """The service_at_location ids of every match within the query's full radius, nearest first:
+    no paging and no growing circle, for filters that must count every match (HSDS `proximity`)."""
+    conn = session.connection() if isinstance(session, OrmSession) else session
+    scored = sorted(_within(_candidates(conn, query), query.origin, query.radius_km))
+    sal_of: dict[int, str] = {}
+    for start in range(0, len(scored), 1000):  # IN lists well under SQLite's parameter limit
+        marks, params = in_clause("e", [eid for _d, eid, _la, _lo in scored[start:start + 1000]])
+        sal_of.update(fetch_rows(conn, f"SELECT id, service_at_location_id FROM search_entry WHERE id IN ({marks})",
+                                 params))
+    return [sal_of[eid] for _d, eid, _la, _lo in scored]
 
 
 def _time_filter(conn, scored, when, now, wanted) -> list[Hit]:
