@@ -58,16 +58,35 @@ def test_a_full_buffer_wakes_the_writer(db_url):
 
 
 def test_a_failed_write_keeps_the_rows_for_the_next_one(db_url):
-    class Broken:
+    class Flaky:
+        broken = True
+
         def begin(self):
-            raise RuntimeError("database is locked")
-    engine = {"now": Broken()}
-    buf = SearchLogBuffer(lambda: engine["now"], flush_seconds=3600)
+            if self.broken:
+                raise RuntimeError("database is locked")
+            return db.engine().begin()
+    flaky = Flaky()
+    buf = SearchLogBuffer(lambda: flaky, flush_seconds=3600)
     buf.record(a_row())
     buf.record(a_row())
     assert buf.flush() == 0 and buf.pending() == 2
-    engine["now"] = db.engine()
+    flaky.broken = False
     assert buf.flush() == 2 and logged() == 2
+
+
+def test_rows_go_to_the_database_they_were_recorded_for_and_a_dead_one_is_given_up(db_url):
+    class Dead:
+        def begin(self):
+            raise RuntimeError("no such table: search_log")
+    engines = [Dead(), db.engine()]
+    buf = SearchLogBuffer(lambda: engines[0], flush_seconds=3600)
+    buf.record(a_row())  # recorded while the dead one was in use
+    engines.pop(0)
+    buf.record(a_row())
+    assert buf.flush() == 1 and logged() == 1 and buf.pending() == 1
+    for _ in range(10):
+        buf.flush()
+    assert buf.pending() == 0 and logged() == 1
 
 
 def test_a_process_that_stops_writes_what_it_buffered(db_url):

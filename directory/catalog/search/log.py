@@ -4,7 +4,9 @@ Every search is logged, so the log must not put a write on the hot path (on SQLi
 search also serialised the web workers). `record` appends the row to this process's buffer; a
 background thread writes the buffer in one INSERT every `FLUSH_SECONDS` or as soon as it holds
 `FLUSH_ROWS` rows, and the buffer is written when the process exits (a web worker's graceful stop,
-the CLI). A failed write keeps the rows for the next one (up to `MAX_BUFFERED`, then the oldest go).
+the CLI). Each row goes to the database that was in use when it was recorded. A failed write keeps
+the rows for the next one (up to `MAX_BUFFERED`, then the oldest go; after `MAX_ATTEMPTS` failed
+writes to one database its rows are dropped, with a warning).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 FLUSH_ROWS = 200
 MAX_BUFFERED = 100_000
+MAX_ATTEMPTS = 5
 
 
 def log_row(query: SearchQuery, channel: str, result_count: int) -> dict:
@@ -55,10 +58,12 @@ class SearchLogBuffer:
         self._wake = threading.Event()
         self._flush_seconds, self._flush_rows = flush_seconds, flush_rows
         self._pid: int | None = None
+        self._failures: dict = {}  # engine -> failed writes in a row
 
     def record(self, row: dict) -> None:
+        engine = self._engine()
         with self._lock:
-            self._rows.append(row)
+            self._rows.append((engine, row))
             full = len(self._rows) >= self._flush_rows
             if self._pid != os.getpid():
                 self._start()
@@ -76,22 +81,33 @@ class SearchLogBuffer:
             self.flush()
 
     def flush(self) -> int:
-        """Write what is buffered in one statement; returns the number of rows written."""
+        """Write what is buffered, one statement per database; returns the number of rows written."""
         from directory.catalog.models import SearchLog
         with self._lock:
-            rows = list(self._rows)
+            pairs = list(self._rows)
             self._rows.clear()
-        if not rows:
-            return 0
-        try:
-            with self._engine().begin() as conn:
-                conn.execute(insert(SearchLog), rows)
-        except Exception as exc:  # the log must never break a search; try again with the next flush
-            log.warning("search log: %d rows not written yet (%s)", len(rows), type(exc).__name__)
-            with self._lock:
-                self._rows.extendleft(reversed(rows))
-            return 0
-        return len(rows)
+        by_engine: dict = {}
+        for engine, row in pairs:
+            by_engine.setdefault(engine, []).append(row)
+        written = 0
+        for engine, rows in by_engine.items():
+            try:
+                with engine.begin() as conn:
+                    conn.execute(insert(SearchLog), rows)
+            except Exception as exc:  # the log must never break a search; try again with the next flush
+                failures = self._failures[engine] = self._failures.get(engine, 0) + 1
+                if failures >= MAX_ATTEMPTS:
+                    log.warning("search log: %d rows dropped after %d failed writes (%s)", len(rows), failures,
+                                type(exc).__name__)
+                    del self._failures[engine]
+                    continue
+                log.warning("search log: %d rows not written yet (%s)", len(rows), type(exc).__name__)
+                with self._lock:
+                    self._rows.extendleft(reversed([(engine, r) for r in rows]))
+                continue
+            self._failures.pop(engine, None)
+            written += len(rows)
+        return written
 
     def pending(self) -> int:
         with self._lock:
