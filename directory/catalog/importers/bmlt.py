@@ -42,11 +42,11 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.fields import clock_time, coordinates, integer, text, timezone_name, website
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.loader import Loader
-from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_not_empty, check_source,
+from directory.catalog.importers.meetings import (CHUNK, RecordIds, check_not_empty, check_source,
                                                   load_json, make_id as _id, prune, record_name, replace_children,
                                                   source_key)
 from directory.catalog.importers.runtime import progress_bar
-from directory.catalog.taxonomy import attribute_link, category_link, stable_id
+from directory.catalog.taxonomy import attribute_link_row, category_link_row, stable_id
 
 __all__ = ["import_bmlt", "load_formats", "load_meetings", "source_of"]
 
@@ -342,8 +342,8 @@ class _Server:
         if closed_online:
             attrs.add("temporarily_closed")
         for code in sorted(attrs):
-            self.loader.add("attribute", attribute_row(attribute_link(service_id, code)))
-        self.loader.add("attribute", attribute_row(category_link(service_id, "support_group")))
+            self.loader.add("attribute", attribute_link_row(service_id, code))
+        self.loader.add("attribute", category_link_row(service_id, "support_group"))
         self._term(self.fellowship.term_id, lambda: fellowships.term_row(self.fellowship))
         for row in fellowships.attribute_rows(service_id, self.fellowship):
             self.loader.add("attribute", row)

@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass
 
 from directory.catalog.importers.errors import ImportFailed
-from directory.catalog.importers.meetings import attribute_row
-from directory.catalog.taxonomy import attribute_link, stable_id
+from directory.catalog.taxonomy import attribute_link_row, stable_id
 
 TAXONOMY = "fellowship"
 
@@ -90,5 +89,5 @@ def attribute_rows(service_id: str, fellowship: Fellowship) -> list[dict]:
     rows = [{"id": stable_id("fellowship", service_id), "link_id": service_id, "link_entity": "service",
              "link_type": TAXONOMY, "taxonomy_term_id": fellowship.term_id, "value": fellowship.name}]
     if fellowship.code:
-        rows.append(attribute_row(attribute_link(service_id, fellowship.code)))
+        rows.append(attribute_link_row(service_id, fellowship.code))
     return rows

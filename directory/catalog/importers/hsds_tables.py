@@ -32,7 +32,8 @@ from directory.catalog.importers.fields import clock_time, coordinates, date, in
 from directory.catalog.importers.taxonomy_map import attributes_for_codes, category_for_codes
 from directory.base import utcnow
 from directory.catalog.codes import ATTRIBUTES, CATEGORIES, language_code
-from directory.catalog.taxonomy import ATTRIBUTE_TAXONOMY, CATEGORY_TAXONOMY, attribute_link, attribute_term_id, category_term_id, stable_id
+from directory.catalog.taxonomy import (ATTRIBUTE_TAXONOMY, CATEGORY_TAXONOMY, attribute_link_row, attribute_term_id,
+                                        category_term_id, stable_id)
 
 _MISSING = object()
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
@@ -162,7 +163,7 @@ class HsdsWriter:
                 self.service_category[service_id] = category
                 self.loader.add("attribute", _category_attr(service_id, category))
             for code in attributes_for_codes(codes):
-                self.loader.add("attribute", _attr_row(attribute_link(service_id, code)))
+                self.loader.add("attribute", attribute_link_row(service_id, code))
         for service_id, category in self.service_category.items():
             updates.append({"sid": service_id, "category": category})
         self.loader.flush()

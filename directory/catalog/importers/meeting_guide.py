@@ -50,12 +50,12 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
 from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name, website
 from directory.catalog.importers.finish import finish
-from directory.catalog.importers.meetings import (CHUNK, RecordIds, attribute_row, check_not_empty, check_source,
+from directory.catalog.importers.meetings import (CHUNK, RecordIds, check_not_empty, check_source,
                                                   feed_words, load_json, make_id as _id, prune, record_name,
                                                   replace_children, source_key)
 from directory.catalog.importers.runtime import progress_bar
 from directory.base import utcnow
-from directory.catalog.taxonomy import attribute_link, category_link, stable_id
+from directory.catalog.taxonomy import attribute_link_row, category_link_row, stable_id
 
 DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 TAXONOMY = "meeting-guide"
@@ -382,8 +382,8 @@ class _Feed:
         if closed_online:
             attrs.add("temporarily_closed")
         for code in sorted(attrs):
-            self.loader.add("attribute", attribute_row(attribute_link(service_id, code)))
-        self.loader.add("attribute", attribute_row(category_link(service_id, "support_group")))
+            self.loader.add("attribute", attribute_link_row(service_id, code))
+        self.loader.add("attribute", category_link_row(service_id, "support_group"))
         self.write_fellowship(service_id)
         for t in types:
             self.loader.add("attribute", {

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
-from directory.catalog.models import Attribute, Location, Organization, Service, ServiceAtLocation
+from directory.catalog.models import Location, Organization, Service, ServiceAtLocation
 from directory.catalog.taxonomy import stable_id
 
 CHUNK = 500
@@ -82,10 +82,6 @@ def make_id(*parts) -> str:
     """'mg-oc:slug'; past 64 characters the last parts become a stable hash."""
     joined = ":".join(str(p) for p in parts)
     return joined if len(joined) <= 64 else f"{parts[0]}:{stable_id(*map(str, parts))}"
-
-
-def attribute_row(attr: Attribute) -> dict:
-    return {c.name: getattr(attr, c.key) for c in Attribute.__table__.columns}
 
 
 def record_name(index: int, key_name: str, key, name) -> str:
