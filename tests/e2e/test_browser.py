@@ -98,7 +98,7 @@ def test_case_manager_searches_opens_and_texts_a_listing(live_server, browser, s
     assert "Harbor House Women's Sober Living" in texts[0]["body"] and "401 W 1st St" in texts[0]["body"]
 
     browser.get(base + "/referrals")
-    assert "Harbor House Women's Sober Living" in browser.find_element(By.TAG_NAME, "table").text
+    assert "Harbor House Women's Sober Living" in browser.find_element(By.CSS_SELECTOR, "table.rows").text
     screenshot(browser, "referrals")
     for query in ("near=33125&category=housing", "near=64106&category=sober_living&attributes=pets_allowed",
                   "near=Kansas+City,+MO&category=treatment", "near=92704&category=support_group&open_now=true"):

@@ -107,6 +107,8 @@ class SearchLogBuffer:
                 continue
             self._failures.pop(engine, None)
             written += len(rows)
+            if engine is not self._engine():  # a database no longer in use: no pooled connection left behind
+                engine.dispose()
         return written
 
     def pending(self) -> int:
