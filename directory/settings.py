@@ -30,6 +30,7 @@ class Settings:
     # gateway picks one by the pseudonym and moves on to the next when that one does not answer.
     RASA_URL: str = "http://127.0.0.1:5005"
     RASA_TOKEN: str | None = None
+    RASA_CONNECT_TIMEOUT: float = 1.0  # seconds for a Rasa server to accept: past it, the next one is asked
     RASA_TIMEOUT: float = 8.0  # seconds for one answer while Twilio waits (it gives up at 15)
     RASA_RETRY_TIMEOUT: float = 30.0  # the worker is not in a hurry
     RASA_RETRY_DELAY: float = 15.0  # seconds after a fallback before the worker asks Rasa again
@@ -113,6 +114,11 @@ RASA_TRACKER_FILE = "rasa_tracker.db"  # on SQLite, this file beside the directo
 RASA_LOCK_LIFETIME = 20  # seconds a killed Rasa's lock on a conversation holds it (Rasa's default: 60)
 
 
+def tracker_schema(tracker_url: str) -> str | None:
+    """On PostgreSQL, Rasa's tables live in their own schema (Rasa reads it from POSTGRESQL_SCHEMA)."""
+    return RASA_TRACKER_SCHEMA if tracker_url.startswith(("postgresql", "postgres:")) else None
+
+
 def rasa_instances(env=os.environ) -> int:
     return max(1, int(env.get("RASA_INSTANCES") or 1))
 
@@ -175,6 +181,5 @@ def app_config(env=os.environ) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url(env) or "memory://",
     }
     texting = Settings.from_mapping(env)
-    config.update(PUBLIC_BASE_URL=texting.PUBLIC_BASE_URL, RASA_URL=texting.RASA_URL, RASA_TOKEN=texting.RASA_TOKEN,
-                  RASA_TRACKER_URL=texting.RASA_TRACKER_URL)
+    config.update(PUBLIC_BASE_URL=texting.PUBLIC_BASE_URL, RASA_URL=texting.RASA_URL, RASA_TOKEN=texting.RASA_TOKEN)
     return config
