@@ -137,10 +137,10 @@ def inbound_statuses(stack: SmsStack, numbers: list[str]) -> dict:
     return counts
 
 
-def cpu_seconds(stack: SmsStack) -> dict[str, float]:
-    """CPU seconds used so far by each part of the service (processes grouped by what they run)."""
+def cpu_seconds(stack: SmsStack) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each process of the service: {pid: (part, seconds)}."""
     tick = os.sysconf("SC_CLK_TCK")
-    parts: dict[str, float] = {}
+    used: dict[int, tuple[str, float]] = {}
     for pid in stack.pids():
         try:
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -150,7 +150,16 @@ def cpu_seconds(stack: SmsStack) -> dict[str, float]:
         part = ("rasa actions" if "rasa run actions" in cmd else "rasa" if "rasa run" in cmd or "bot.rasa_server run" in cmd else
                 "web (gateway + API)" if "gunicorn" in cmd else "worker" if "huey_consumer" in cmd else None)
         if part:
-            parts[part] = parts.get(part, 0.0) + (int(stat[11]) + int(stat[12])) / tick
+            used[pid] = (part, (int(stat[11]) + int(stat[12])) / tick)
+    return used
+
+
+def cpu_by_part(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each part used between two samples (a process killed in between is left out;
+    one started in between, such as a restarted Rasa, counts from its start)."""
+    parts: dict[str, float] = {}
+    for pid, (part, seconds) in after.items():
+        parts[part] = parts.get(part, 0.0) + seconds - before.get(pid, (part, 0.0))[1]
     return parts
 
 
@@ -248,8 +257,8 @@ def measure(stack: SmsStack, args, kill_mid_run: bool) -> dict:
     deadline = time.time() + 120
     while (later := inbound_statuses(stack, gateway_phones)).get("pending") and time.time() < deadline:
         time.sleep(3)
-    cpu_per_message = {part: round(1000 * (cpu_after[part] - cpu_before.get(part, 0)) / max(1, sustained["messages"]))
-                       for part in sorted(cpu_after)}
+    cpu_per_message = {part: round(1000 * seconds / max(1, sustained["messages"]))
+                       for part, seconds in sorted(cpu_by_part(cpu_before, cpu_after).items())}
     return {"results": results, "sustained": sustained, "later": later, "cpu": cpu_per_message,
             "rss": max(rss_samples) if rss_samples else 0}
 
