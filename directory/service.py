@@ -100,8 +100,10 @@ def supervisord_conf(cfg: dict, folder: Path, endpoints: Path) -> str:
             # Restarted whenever it exits, at once and then with a growing pause; a part that keeps
             # failing is given up on after many tries, the others keep running.
             "autorestart=true", "startsecs=3", "startretries=50",
-            # Every process it started (make, the shell, Python) gets the signal, then SIGKILL after 10 s.
-            "stopasgroup=true", "killasgroup=true", "stopwaitsecs=10", *out, "",
+            # Every process it started (make, the shell, Python) gets the signal, then SIGKILL. Rasa and
+            # the action server keep nothing in memory (conversations are in the tracker store) and
+            # would otherwise wait out idle keep-alive connections: 5 s is enough for a turn in flight.
+            "stopasgroup=true", "killasgroup=true", f"stopwaitsecs={10 if name in ('web', 'worker') else 5}", *out, "",
         ]
     rasa = ",".join(f"rasa-{port}" for port in cfg["rasa_ports"])
     sections += ["[group:rasa]", f"programs={rasa}", ""]
