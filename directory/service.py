@@ -11,7 +11,8 @@ any Rasa server can answer any conversation and a restart forgets none.
     python -m directory.service config   # print the supervisord configuration it would run
 
 Files (supervisord.conf, Rasa's endpoints.yml, the control socket) go to SIGNPOST_RUN_DIR
-(default instance/run); `supervisorctl -c instance/run/supervisord.conf status` shows the parts.
+(default instance/run); `supervisorctl -c instance/run/supervisord.conf status` shows the parts
+(group `signpost`: `restart signpost:rasa-5005`).
 Secrets (the database password in the tracker URL, Redis's password) are not written there: the
 endpoints file names environment variables, which Rasa substitutes itself.
 """
@@ -105,8 +106,9 @@ def supervisord_conf(cfg: dict, folder: Path, endpoints: Path) -> str:
             # would otherwise wait out idle keep-alive connections: 5 s is enough for a turn in flight.
             "stopasgroup=true", "killasgroup=true", f"stopwaitsecs={10 if name in ('web', 'worker') else 5}", *out, "",
         ]
-    rasa = ",".join(f"rasa-{port}" for port in cfg["rasa_ports"])
-    sections += ["[group:rasa]", f"programs={rasa}", ""]
+    # One group: supervisord stops group after group, waiting for each, but a group's programs all
+    # at once, so Ctrl-C takes as long as the slowest part rather than the sum of them all.
+    sections += ["[group:signpost]", f"programs={','.join(programs(cfg, endpoints))}", ""]
     return "\n".join(sections)
 
 

@@ -34,7 +34,7 @@ def test_the_scaled_out_set(tmp_path):
     cfg, conf, endpoints = generated({"DATABASE_URL": "postgres://sp:s3cret@db:5432/signpost", "RASA_INSTANCES": "2",
                                       "RASA_PORT": "7000", "REDIS_URL": "redis://:r3dis@cache:6390/3", "WEB_WORKERS": "4"},
                                      tmp_path)
-    assert conf.get("group:rasa", "programs") == "rasa-7000,rasa-7001"
+    assert conf.get("group:signpost", "programs") == "web,actions,worker,rasa-7000,rasa-7001"
     assert "--workers 4" in conf.get("program:web", "command")
     assert endpoints["lock_store"] == {"type": "redis", "url": "cache", "port": 6390, "db": 3, "key_prefix": "signpost",
                                        "password": "${SIGNPOST_RASA_LOCK_PASSWORD}"}
