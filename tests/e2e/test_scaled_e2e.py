@@ -104,8 +104,11 @@ def test_retention_empties_the_postgres_tracker_store(stack):
     from directory.texting import retention
     db.configure(stack.database_url)
     pseudonyms = tuple(phones.pseudonym(p) for p in stack.phones)
-    count = lambda: db.engine().connect().execute(  # noqa: E731
-        text("SELECT count(*) FROM rasa.events WHERE sender_id = ANY(:p)"), {"p": list(pseudonyms)}).scalar()
+
+    def count() -> int:
+        with db.engine().connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM rasa.events WHERE sender_id = ANY(:p)"),
+                                {"p": list(pseudonyms)}).scalar()
     assert count() > 0  # the conversations are in PostgreSQL, in Rasa's own schema
     settings = Settings.from_mapping({"DATABASE_URL": stack.database_url})
     later = utcnow() + dt.timedelta(days=settings.RETENTION_DAYS + 1)

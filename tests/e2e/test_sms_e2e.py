@@ -171,7 +171,13 @@ def test_retention_purges_the_conversations_from_rasas_tracker_store(stack):
     from directory.texting import retention
     db.configure(stack.database_url)
     tracker = Path(stack.database_url[len("sqlite:///"):]).parent / "rasa_tracker.db"
-    count = lambda: sqlite3.connect(tracker).execute("SELECT count(*) FROM events").fetchone()[0]  # noqa: E731
+
+    def count() -> int:
+        conn = sqlite3.connect(tracker)
+        try:
+            return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            conn.close()
     assert count() > 0  # the conversations above are in it
     settings = Settings.from_mapping({"DATABASE_URL": stack.database_url})
     later = utcnow() + dt.timedelta(days=settings.RETENTION_DAYS + 1)
