@@ -22,7 +22,7 @@ endif
 PYTHON311 ?= $(shell for p in python3.11 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.11.*/bin/python3.11 2>/dev/null | sort -V | tail -1); do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2]==(3,11)' 2>/dev/null && { command -v $$p; break; }; done)
 
-include mk/system-packages.mk mk/node-tools.mk mk/bot.mk mk/benchmarks.mk mk/demo.mk
+include mk/system-packages.mk mk/node-tools.mk mk/bot.mk mk/benchmarks.mk mk/demo.mk mk/services.mk
 
 .PHONY: help setup app-setup run migrate seed test test-fast test-app lint-imports clean
 help:
@@ -31,6 +31,7 @@ help:
 	@echo "make test-fast  - the unit lane: no server, no bot training (about a minute)"
 	@echo "make bench      - run the benchmarks (writes bench/RESULTS.md)"
 	@echo "make setup      - create the virtual environments only"
+	@echo "make services   - start a local PostgreSQL and Redis (data under instance/) and print their URLs"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON311)" ]; then echo "Python 3.11 not found. Install it (e.g. 'pyenv install 3.11') or pass PYTHON311=/path/to/python3.11." >&2; exit 1; fi
@@ -51,7 +52,7 @@ seed: migrate
 
 run: setup seed demo-users bot-train
 	@$(MAKE) -s run-banner
-	$(VENV)/bin/honcho --procfile Procfile start
+	$(PY) -m directory.service run
 
 # The layer contracts (.importlinter): the core imports neither web/ nor bot/, domains one way.
 lint-imports: app-setup

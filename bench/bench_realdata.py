@@ -4,7 +4,7 @@ questions with the emergencies that must stay crisis answers, free-text opt-outs
 A throwaway SQLite database gets the real public data in ../shared/data imported as it comes, through
 the CLI only (Meeting Guide feeds of Orange County and Kansas City, the Miami 211 HSDS export, SAMHSA
 FindTreatment); an import that fails is recorded and the run goes on. Then the whole service starts
-as `make run` starts it (tests/e2e/sms_stack.py: honcho + Procfile, gunicorn web, Rasa, the action
+as `make run` starts it (tests/e2e/sms_stack.py: supervisord, gunicorn web, Rasa, the action
 server, the worker, on free ports) and every held-out text goes, signed as Twilio would sign it, to
 POST /sms/inbound from a new phone number: each item is its own conversation. The answer is the TwiML
 plus whatever the outbox holds for that number afterwards (the worker's answer after a fallback).
@@ -450,7 +450,7 @@ def main() -> int:
     harm = pick(load_set("realdata_harm_reduction.yml"), args.quick)
     optouts = pick(load_set("realdata_optouts.yml"), args.quick)
     stack = SmsStack(workdir, database, extra_env={"LOG_LEVEL": "WARNING"})
-    print("==> starting the service (honcho + Procfile); Rasa loads its model", flush=True)
+    print("==> starting the service (supervisord); Rasa loads its model", flush=True)
     stack.start()
     talk = Conversations(stack)
     try:

@@ -20,16 +20,25 @@ Session = sessionmaker(expire_on_commit=False)
 _engine: Engine | None = None
 
 
+def normalize_url(url: str) -> str:
+    """The SQLAlchemy URL for a DATABASE_URL in any of the forms hosts hand out.
+
+    `postgresql://` and `postgres://` (Heroku, most platforms) name no driver, and SQLAlchemy's
+    default for them is psycopg2; the app installs psycopg 3, so they become `postgresql+psycopg://`.
+    A URL that names its driver, and every other database, is kept as given.
+    """
+    from sqlalchemy.engine import make_url
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
 def default_url() -> str:
     """DATABASE_URL, or a SQLite file under instance/ (the embedded default)."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        # Heroku-style postgres:// URLs; SQLAlchemy wants the driver named.
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://"):]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        return normalize_url(url)
     instance = PROJECT_ROOT / "instance"
     instance.mkdir(exist_ok=True)
     return f"sqlite:///{instance / 'signpost.db'}"
@@ -50,6 +59,7 @@ def sqlite_pragmas(dbapi_conn, _record):
 
 
 def make_engine(url: str) -> Engine:
+    url = normalize_url(str(url))
     # hide_parameters: an error message must not carry a phone number or a text into the logs.
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
@@ -62,7 +72,7 @@ def make_engine(url: str) -> Engine:
 def configure(url: str | None = None) -> Engine:
     """Bind the Session factory to `url` (default: default_url()). Returns the engine."""
     global _engine
-    url = url or default_url()
+    url = normalize_url(str(url)) if url else default_url()
     if _engine is not None and str(_engine.url) == str(make_url_safe(url)):
         return _engine
     if _engine is not None:

@@ -25,10 +25,12 @@ class Settings:
     SIGNPOST_ENV: str = "development"
     PROGRAM_NAME: str = "Signpost"
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
-    # One Rasa, or several comma-separated: each conversation always goes to the same one (its
-    # tracker lives in that process's memory), chosen by its pseudonym.
+    # One Rasa, or several comma-separated (default: RASA_INSTANCES servers from RASA_PORT on).
+    # They share the tracker and lock stores, so any of them can answer any conversation: the
+    # gateway picks one by the pseudonym and moves on to the next when that one does not answer.
     RASA_URL: str = "http://127.0.0.1:5005"
     RASA_TOKEN: str | None = None
+    RASA_CONNECT_TIMEOUT: float = 1.0  # seconds for a Rasa server to accept: past it, the next one is asked
     RASA_TIMEOUT: float = 8.0  # seconds for one answer while Twilio waits (it gives up at 15)
     RASA_RETRY_TIMEOUT: float = 30.0  # the worker is not in a hurry
     RASA_RETRY_DELAY: float = 15.0  # seconds after a fallback before the worker asks Rasa again
@@ -42,6 +44,8 @@ class Settings:
     # Who opened or exported which referral (directory/staff/access_log.py): six years, as HIPAA
     # keeps its documentation.
     ACCESS_LOG_RETENTION_DAYS: int = 2190
+    # Rasa's tracker store (the conversations' events), which the retention purge also prunes.
+    RASA_TRACKER_URL: str | None = None
     DEFAULT_TIMEZONE: str = "America/Los_Angeles"  # quiet hours when the number says nothing
 
     @classmethod
@@ -53,7 +57,8 @@ class Settings:
                 continue
             values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw
         values.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.get('PORT') or 5000}")
-        values.setdefault("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}")
+        values.setdefault("RASA_URL", ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports(env)))
+        values.setdefault("RASA_TRACKER_URL", tracker_store_url(env))
         settings = cls(**values)
         if settings.TWILIO_AUTH_TOKEN is None and settings.SIGNPOST_ENV != "production":
             settings = cls(**{**values, "TWILIO_AUTH_TOKEN": DEV_TWILIO_AUTH_TOKEN})
@@ -110,6 +115,65 @@ def database_url(env=os.environ) -> str | None:
     return env.get("DATABASE_URL") or None
 
 
+def redis_url(env=os.environ) -> str | None:
+    """REDIS_URL: the job queue, the rate limits and Rasa's lock store on Redis (None: embedded)."""
+    return env.get("REDIS_URL") or None
+
+
+# --- the process set (directory/service.py) -----------------------------------------------------
+RASA_TRACKER_SCHEMA = "rasa"  # on PostgreSQL, Rasa's tracker store lives in this schema of the directory's database
+RASA_TRACKER_FILE = "rasa_tracker.db"  # on SQLite, this file beside the directory's
+RASA_LOCK_LIFETIME = 20  # seconds a killed Rasa's lock on a conversation holds it (Rasa's default: 60)
+
+
+def tracker_schema(tracker_url: str) -> str | None:
+    """On PostgreSQL, Rasa's tables live in their own schema (Rasa reads it from POSTGRESQL_SCHEMA)."""
+    return RASA_TRACKER_SCHEMA if tracker_url.startswith(("postgresql", "postgres:")) else None
+
+
+def rasa_instances(env=os.environ) -> int:
+    return max(1, int(env.get("RASA_INSTANCES") or 1))
+
+
+def rasa_ports(env=os.environ) -> list[int]:
+    """RASA_INSTANCES servers on consecutive ports from RASA_PORT."""
+    first = int(env.get("RASA_PORT") or 5005)
+    return [first + i for i in range(rasa_instances(env))]
+
+
+def tracker_store_url(env=os.environ) -> str:
+    """Where Rasa keeps conversations, as Rasa's SQLAlchemy (1.4, psycopg2) reads it: RASA_TRACKER_URL,
+    else the directory's PostgreSQL database (schema RASA_TRACKER_SCHEMA), else a SQLite file beside
+    the directory's file, so conversations survive a restart at both scales."""
+    if env.get("RASA_TRACKER_URL"):
+        return env["RASA_TRACKER_URL"]
+    from sqlalchemy.engine import make_url
+    from directory.db import PROJECT_ROOT, normalize_url
+    directory_url = make_url(normalize_url(database_url(env) or f"sqlite:///{PROJECT_ROOT / 'instance' / 'signpost.db'}"))
+    if directory_url.get_backend_name() == "postgresql":
+        return directory_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    from pathlib import Path
+    folder = Path(directory_url.database).resolve().parent if directory_url.database not in (None, "", ":memory:") \
+        else PROJECT_ROOT / "instance"
+    return f"sqlite:///{folder / RASA_TRACKER_FILE}"
+
+
+def service_config(env=os.environ) -> dict:
+    """What `make run` starts (directory/service.py): ports, how many of each process, the stores."""
+    return {
+        "port": int(env.get("PORT") or 5000),
+        "rasa_ports": rasa_ports(env),
+        "action_port": int(env.get("ACTION_PORT") or 5055),
+        "web_workers": int(env.get("WEB_WORKERS") or 2),
+        "web_threads": int(env.get("WEB_THREADS") or 32),
+        "worker_threads": int(env.get("WORKER_THREADS") or 4),
+        "tracker_store_url": tracker_store_url(env),
+        "redis_url": redis_url(env),
+        "lock_lifetime": int(env.get("TICKET_LOCK_LIFETIME") or RASA_LOCK_LIFETIME),
+        "run_dir": env.get("SIGNPOST_RUN_DIR") or None,  # supervisord's files (default instance/run)
+    }
+
+
 def app_config(env=os.environ) -> dict:
     """The Flask app's configuration, with defaults for the embedded (SQLite) set-up."""
     from directory.db import default_url
@@ -125,6 +189,8 @@ def app_config(env=os.environ) -> dict:
         "ACTION_SERVER_URL": env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}"),
         "HEALTH_TIMEOUT": float(env.get("HEALTH_TIMEOUT", "1.5")),
         "LOG_SEARCHES": _flag(env.get("LOG_SEARCHES"), True),
+        # Flask-Limiter's counters: shared by every web process on Redis, else per process.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url(env) or "memory://",
     }
     texting = Settings.from_mapping(env)
     config.update(PUBLIC_BASE_URL=texting.PUBLIC_BASE_URL, RASA_URL=texting.RASA_URL, RASA_TOKEN=texting.RASA_TOKEN,

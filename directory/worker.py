@@ -1,4 +1,4 @@
-"""The worker process's entry point: `huey_consumer directory.worker.huey` (the Procfile's `worker`).
+"""The worker process's entry point: `huey_consumer directory.worker.huey` (the supervisor's `worker`, directory/service.py).
 Importing this module is what starts a worker, so it wires the process here."""
 from directory import bootstrap
 

@@ -22,7 +22,7 @@ PYTHON310 ?= $(shell for p in python3.10 $$(ls -d $$(pyenv root 2>/dev/null)/ver
 # What the model is trained from: data/, config.yml, bot/domain.yml.
 BOT_TRAIN_INPUTS := config.yml bot/domain.yml $(shell find data -name '*.yml' 2>/dev/null | sort)
 
-.PHONY: bot-setup bot-train bot-test bot-run-rasa bot-run-actions bench-bot
+.PHONY: bot-setup bot-train bot-test bot-run-rasa bot-run-actions bot-serve-rasa bot-serve-actions bench-bot
 
 $(BOT_VENV)/.installed: bot/requirements.txt
 	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 not found (Rasa 3.6 needs it). Install it with 'pyenv install 3.10' or pass PYTHON310=/path/to/python3.10." >&2; exit 1; fi
@@ -54,15 +54,25 @@ bot-test: bot-train app-setup
 	$(BOT_ENV) $(BOT_VENV)/bin/pytest -q -c bot/pytest.ini --rootdir bot bot/tests
 
 # bot/rasa_server.py is the `rasa` command minus two CPU sinks of Rasa 3.6 (see its docstring): same behaviour.
+# bot-serve-* have no prerequisites: they are what the supervisor (directory/service.py) starts and
+# restarts; `make run` trains first. RASA_ENDPOINTS: the endpoints file the service writes (the
+# shared tracker and lock stores); bot/endpoints.yml alone keeps conversations in memory.
+RASA_ENDPOINTS ?= bot/endpoints.yml
 bot-run-rasa: bot-train
-	$(BOT_ENV) $(BOT_PY) -m bot.rasa_server run --model $(BOT_MODELS)/signpost.tar.gz --endpoints bot/endpoints.yml \
+	@$(MAKE) -s --no-print-directory bot-serve-rasa
+
+bot-serve-rasa:
+	$(BOT_ENV) exec $(BOT_PY) -m bot.rasa_server run --model $(BOT_MODELS)/signpost.tar.gz --endpoints $(RASA_ENDPOINTS) \
 		--credentials $$(test -f bot/credentials.yml && echo bot/credentials.yml || echo bot/credentials.yml.example) \
 		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN}
 
 # The action server calls the directory API with the service token (SIGNPOST_SERVICE_TOKEN, the
 # development default exported by the Makefile). The server binds localhost only (SANIC_HOST).
 bot-run-actions: bot-setup
-	SANIC_HOST=127.0.0.1 $(BOT_ENV) $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
+	@$(MAKE) -s --no-print-directory bot-serve-actions
+
+bot-serve-actions:
+	SANIC_HOST=127.0.0.1 $(BOT_ENV) exec $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
 
 # Pipeline comparison (5-fold CV, ~10 min) and serving figures; writes "## Bot" in bench/RESULTS.md.
 bench-bot: bot-train app-setup

@@ -1,4 +1,4 @@
-"""GET /healthz: the database, Rasa and the action server, each with its own status."""
+"""GET /healthz: the database, each Rasa server, the action server and the worker, each with its own status."""
 from __future__ import annotations
 
 import requests
@@ -29,9 +29,12 @@ def healthz():
         checks["database"] = {"status": "ok", "dialect": db.engine().dialect.name, "revision": rev}
     except Exception as exc:  # report, never raise: this page is how people find what is broken
         checks["database"] = {"status": "down", "error": type(exc).__name__}
-    rasa = [_http_check(url.strip().rstrip("/") + "/", cfg["HEALTH_TIMEOUT"]) for url in cfg["RASA_URL"].split(",")]
-    checks["rasa"] = rasa[0] if len(rasa) == 1 else {  # several Rasa servers (the SMS gateway shards by pseudonym)
-        "status": "ok" if all(r["status"] == "ok" for r in rasa) else "down", "servers": rasa}
+    # Each Rasa server: while one is up, the gateway moves the others' conversations to it (degraded).
+    servers = [{"url": url, **_http_check(url + "/", cfg["HEALTH_TIMEOUT"])}
+               for url in (u.strip().rstrip("/") for u in cfg["RASA_URL"].split(",")) if url]
+    up = sum(r["status"] == "ok" for r in servers)
+    checks["rasa"] = {"status": "ok" if up == len(servers) else "degraded" if up else "down",
+                      "up": up, "servers": servers}
     checks["action_server"] = _http_check(cfg["ACTION_SERVER_URL"].rstrip("/") + "/health", cfg["HEALTH_TIMEOUT"])
     from directory.texting.jobs import queue_health
     checks["worker"] = queue_health()  # the job queue and whether a worker is consuming it

@@ -1,6 +1,6 @@
 """The worker: huey tasks that send SMS through Twilio, answer messages Rasa missed, send follow-ups
 and purge old data. The worker process runs them with `huey_consumer directory.worker.huey` (the
-Procfile's `worker`); directory.bootstrap wires the queue in every process that enqueues.
+supervisor's `worker`, directory/service.py); directory.bootstrap wires the queue in every process that enqueues.
 
 The queue lives in a SQLite file under instance/ by default and on Redis when `REDIS_URL` is set.
 Texts are enqueued only after the transaction that recorded them commits, so the worker never

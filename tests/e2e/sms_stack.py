@@ -1,6 +1,7 @@
-"""The whole service as `make run` starts it (honcho + the Procfile: gunicorn web, Rasa, the action
-server, the huey worker) on free ports and a throwaway database, for the SMS end-to-end test and
-bench/bench_sms.py. Texts are posted as Twilio would: form fields with X-Twilio-Signature."""
+"""The whole service as `make run` starts it (`python -m directory.service run`: supervisord with
+gunicorn web, RASA_INSTANCES Rasa servers, the action server, the huey worker) on free ports and a
+throwaway database, for the SMS end-to-end tests and bench/bench_sms.py. Texts are posted as Twilio
+would: form fields with X-Twilio-Signature."""
 from __future__ import annotations
 
 import json
@@ -26,6 +27,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (RASA_INSTANCES servers from RASA_PORT on)."""
+    for _ in range(50):
+        first = free_port()
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def missing_parts() -> str | None:
     """Why the stack cannot start here, or None."""
     if not (ROOT / ".venv-bot" / "bin" / "rasa").exists():
@@ -36,21 +51,26 @@ def missing_parts() -> str | None:
 
 
 class SmsStack:
-    def __init__(self, workdir: Path, database: Path, web_workers: int = 2, extra_env: dict | None = None,
-                 procfile: Path | None = None):
+    def __init__(self, workdir: Path, database: Path | str, web_workers: int = 2, extra_env: dict | None = None,
+                 rasa_instances: int = 1, redis_url: str | None = None):
+        """`database`: a SQLite file, or a database URL (PostgreSQL)."""
         self.workdir = workdir
-        self.procfile = procfile or ROOT / "Procfile"
-        self.ports = {"PORT": free_port(), "RASA_PORT": free_port(), "ACTION_PORT": free_port()}
+        self.ports = {"PORT": free_port(), "RASA_PORT": free_ports(rasa_instances), "ACTION_PORT": free_port()}
+        self.rasa_ports = [self.ports["RASA_PORT"] + i for i in range(rasa_instances)]
         self.web = f"http://127.0.0.1:{self.ports['PORT']}"
+        self.database_url = database if isinstance(database, str) else f"sqlite:///{database}"
         self.env = {**os.environ, **{k: str(v) for k, v in self.ports.items()},
-                    "DATABASE_URL": f"sqlite:///{database}", "HUEY_SQLITE_PATH": str(workdir / "huey.db"),
+                    "RASA_INSTANCES": str(rasa_instances), "SIGNPOST_RUN_DIR": str(workdir / "run"),
+                    "DATABASE_URL": self.database_url, "HUEY_SQLITE_PATH": str(workdir / "huey.db"),
                     "PUBLIC_BASE_URL": self.web, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SIGNPOST_ENV": "development",
                     "SIGNPOST_API_URL": self.web, "SIGNPOST_SERVICE_TOKEN": "e2e-service-token",
                     "WEB_WORKERS": str(web_workers), "LOG_LEVEL": "INFO", "RASA_TELEMETRY_ENABLED": "false",
                     "SECRET_KEY": "e2e", **(extra_env or {})}
-        for name in ("TWILIO_ACCOUNT_SID", "REDIS_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+        for name in ("TWILIO_ACCOUNT_SID", "REDIS_URL", "RASA_URL", "RASA_TRACKER_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
             self.env.pop(name, None)
-        self.log_path = workdir / "honcho.log"
+        if redis_url:
+            self.env["REDIS_URL"] = redis_url
+        self.log_path = workdir / "service.log"
         self.proc: subprocess.Popen | None = None
         self.account_sid = "AC" + "0" * 32  # the simulator's account when TWILIO_ACCOUNT_SID is unset
         self.phone_seq = 0
@@ -58,15 +78,15 @@ class SmsStack:
 
     # --- processes -----------------------------------------------------------------------------
     def start(self, timeout: float = 240) -> "SmsStack":
-        self._log = open(self.log_path, "w")
-        command = [str(ROOT / ".venv" / "bin" / "honcho"), "--procfile", str(self.procfile), "--app-root", str(ROOT), "start"]
+        self._log = open(self.log_path, "a")
+        command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "directory.service", "run"]
         self.proc = subprocess.Popen(command,
                                      cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"honcho exited early:\n{self.log_tail()}")
+                raise RuntimeError(f"the supervisor exited early:\n{self.log_tail()}")
             if self.ready():
                 return self
             time.sleep(1)
@@ -74,13 +94,32 @@ class SmsStack:
         raise RuntimeError(f"the stack was not ready within {timeout:.0f} s (health: {self.last_health}):\n"
                            f"{self.log_tail()}")
 
+    def wait_ready(self, timeout: float = 240) -> None:
+        deadline = time.time() + timeout
+        while not self.ready():
+            if time.time() > deadline:
+                raise RuntimeError(f"not ready again within {timeout:.0f} s (health: {self.last_health}):\n{self.log_tail()}")
+            time.sleep(1)
+
+    def kill_rasa(self, port: int) -> int:
+        """SIGKILL the Rasa server on `port` (as the kernel's OOM killer would); returns its pid."""
+        for pid in self.pids():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"bot.rasa_server" in cmd and str(port).encode() in cmd:
+                os.kill(pid, signal.SIGKILL)
+                return pid
+        raise RuntimeError(f"no Rasa server on port {port}")
+
     def ready(self) -> bool:
         try:
             health = self.last_health = requests.get(self.web + "/healthz", timeout=2).json()
             if not all(c["status"] == "ok" for c in health["checks"].values()):
                 return False
-            parse = requests.post(f"http://127.0.0.1:{self.ports['RASA_PORT']}/model/parse", json={"text": "hi"}, timeout=5)
-            return parse.status_code == 200
+            return all(requests.post(f"http://127.0.0.1:{port}/model/parse", json={"text": "hi"}, timeout=5).status_code == 200
+                       for port in self.rasa_ports)
         except (requests.RequestException, ValueError, KeyError):
             return False
 
@@ -95,7 +134,7 @@ class SmsStack:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(5)
-            raise RuntimeError(f"honcho did not stop on Ctrl-C within {timeout} s")
+            raise RuntimeError(f"the supervisor did not stop on Ctrl-C within {timeout} s")
         finally:
             self._log.close()
         return time.time() - start
@@ -104,7 +143,7 @@ class SmsStack:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
     def pids(self) -> list[int]:
-        """Every process of the service (honcho's children and theirs)."""
+        """Every process of the service (the supervisor's children and theirs)."""
         out = subprocess.run(["ps", "-e", "-o", "pid=,pgid=,ppid="], capture_output=True, text=True).stdout
         rows = [tuple(map(int, line.split())) for line in out.splitlines() if line.strip()]
         family, grew = {self.proc.pid}, True

@@ -1,4 +1,4 @@
-"""The whole service as `make run` starts it (honcho + Procfile: gunicorn, Rasa, the action server,
+"""The whole service as `make run` starts it (supervisord: gunicorn, Rasa, the action server,
 the huey worker), texted over HTTP with signed webhooks, from "hi" to a referral SMS in the outbox.
 
 Needs the bot's environment and model (`make bot-train`, part of TEST_SETUP); about a minute,
@@ -28,7 +28,8 @@ def stack(tmp_path_factory, seeded_db_template):
     workdir = tmp_path_factory.mktemp("sms-e2e")
     database = workdir / "signpost.db"
     shutil.copy(seeded_db_template, database)
-    stack = SmsStack(workdir, database).start()
+    # The worker asks a restarted Rasa again soon (production waits 15 s, then backs off).
+    stack = SmsStack(workdir, database, extra_env={"RASA_RETRY_DELAY": "3"}).start()
     yield stack
     stack.stop()
 
@@ -128,6 +129,71 @@ def test_healthz_reports_every_part(stack):
     checks = requests.get(stack.web + "/healthz", timeout=10).json()["checks"]
     assert {name: c["status"] for name, c in checks.items()} == {
         "database": "ok", "rasa": "ok", "action_server": "ok", "worker": "ok"}
+
+
+def test_a_killed_rasa_is_restarted_and_every_conversation_continues(stack):
+    """The embedded default (one Rasa, its tracker store a SQLite file beside the directory's):
+    Rasa killed with SIGKILL; the gateway keeps answering (crisis net, HELP, the fallback with the
+    message kept); the supervisor restarts Rasa, which continues every conversation where it was."""
+    phones = [stack.new_phone() for _ in range(3)]
+    for phone in phones:
+        answers = converse(stack, phone, ["hi", "any NA meeting near 92701"])
+        assert "1." in answers[1][0], answers
+    stack.kill_rasa(stack.rasa_ports[0])
+    time.sleep(0.5)
+    status, replies = stack.text(phones[0], "1")  # Rasa is down: the fallback, the message kept
+    assert status == 200 and len(replies) == 1 and "slow right now" in replies[0]
+    assert "911" in stack.text(stack.new_phone(), "my friend overdosed and is not breathing")[1][0]
+    assert "Msg & data rates may apply" in stack.text(stack.new_phone(), "HELP")[1][0]
+    started = time.time()
+    stack.wait_ready()  # the supervisor restarted Rasa; the web app and the worker never stopped
+    for phone in phones[1:]:
+        (details,) = converse(stack, phone, ["1"])
+        assert details and "1." not in details[0], details  # that result's details: the context survived
+    # The kept "1" is answered by the worker, by SMS, from the restarted Rasa.
+    while not [r for r in stack.outbox() if r["to"] == phones[0] and r["kind"] == "reply"]:
+        assert time.time() - started < 180, "the worker never answered the message Rasa missed"
+        time.sleep(3)
+    for phone in phones:
+        converse(stack, phone, ["yes"])
+        assert len(referrals_to(stack, phone)) == 1, phone
+    assert _inbound_statuses(stack, phones) == {"answered"}  # nothing lost, nothing left unanswered
+
+
+def test_retention_purges_the_conversations_from_rasas_tracker_store(stack):
+    """The SQLite tracker store Rasa wrote, read directly: the purge empties it of old events."""
+    import datetime as dt
+    import sqlite3
+
+    from directory import db
+    from directory.base import utcnow
+    from directory.settings import Settings
+    from directory.texting import retention
+    db.configure(stack.database_url)
+    tracker = Path(stack.database_url[len("sqlite:///"):]).parent / "rasa_tracker.db"
+
+    def count() -> int:
+        conn = sqlite3.connect(tracker)
+        try:
+            return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            conn.close()
+    assert count() > 0  # the conversations above are in it
+    settings = Settings.from_mapping({"DATABASE_URL": stack.database_url})
+    later = utcnow() + dt.timedelta(days=settings.RETENTION_DAYS + 1)
+    assert retention.purge_expired(settings, now=later)["conversation_events"] > 0
+    assert count() == 0
+
+
+def _inbound_statuses(stack: SmsStack, numbers: list[str]) -> set[str]:
+    from sqlalchemy import select
+
+    from directory import db
+    from directory.texting.models import InboundMessage
+    db.configure(stack.database_url)
+    with db.Session() as s:
+        return set(s.scalars(select(InboundMessage.status).where(
+            InboundMessage.pseudonym.in_([phones.pseudonym(n) for n in numbers]))))
 
 
 def test_ctrl_c_stops_every_process(stack):

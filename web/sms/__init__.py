@@ -21,7 +21,8 @@ def settings_of(app) -> Settings:
 
 
 def init_app(app) -> None:
-    defaults = Settings.from_mapping(os.environ)
+    # The tracker store's default follows the app's own database (its config may name another).
+    defaults = Settings.from_mapping({**os.environ, "DATABASE_URL": app.config["DATABASE_URL"]})
     for name, value in vars(defaults).items():
         app.config.setdefault(name, value)
     settings = Settings.from_mapping({k: (str(v) if v is not None else None) for k, v in app.config.items()

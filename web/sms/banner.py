@@ -1,4 +1,4 @@
-"""What `make run` prints before honcho starts the processes: the URLs and the demo logins."""
+"""What `make run` prints before the supervisor starts the processes: the URLs and the demo logins."""
 from __future__ import annotations
 
 import os
