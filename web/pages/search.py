@@ -20,7 +20,10 @@ bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
 RADIUS_CHOICES = [("8", "5 miles"), ("16", "10 miles"), ("40", "25 miles"), ("80", "50 miles")]
 # Only what the form offers goes to the query: no stray parameters.
-FORM_FIELDS = ("near", "category", "fellowship", "open_now", "has_vacancy", "radius_km", "offset", "q")
+FORM_FIELDS = ("near", "category", "fellowship", "when", "open_now", "has_vacancy", "radius_km", "offset", "q")
+# When it should start: any time keeps the nearest first; the others order meetings by their start.
+WHEN_CHOICES = [("", "Any time (nearest first)"), ("now", "Starting soon"), ("today", "Later today"),
+                ("tonight", "Tonight")]
 FELLOWSHIP_CHOICES = [("aa", "AA"), ("na", "NA"), ("al-anon", "Al-Anon"), ("ca", "CA"), ("smart", "SMART Recovery")]
 # Which groups of filters (directory/catalog/codes.py ATTRIBUTES) fit which need; '' is "any need".
 FILTER_GROUPS = [  # (heading, attribute groups, needs it fits)
@@ -61,6 +64,8 @@ def search_page():
     if form["category"] not in BED_NEEDS:
         form["has_vacancy"] = ""
     form["radius_km"] = form["radius_km"] or "40"
+    if form["when"] not in {value for value, _label in WHEN_CHOICES}:
+        form["when"] = ""
     items, result, error = [], None, None
     if form["near"].strip():
         params = {k: v for k, v in form.items() if k != "attributes"}
@@ -91,7 +96,8 @@ def search_page():
         if result.has_more:
             next_url = _page_url(offset + PAGE_SIZE)
     return render_template("search.html", form=form, items=items, result=result, error=error,
-                           radius_choices=RADIUS_CHOICES, fellowship_choices=FELLOWSHIP_CHOICES, prev_url=prev_url, next_url=next_url,
+                           radius_choices=RADIUS_CHOICES, fellowship_choices=FELLOWSHIP_CHOICES, when_choices=WHEN_CHOICES,
+                           prev_url=prev_url, next_url=next_url,
                            filter_groups=filter_groups(form["category"]), bed_needs=BED_NEEDS)
 
 
