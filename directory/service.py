@@ -72,7 +72,7 @@ def programs(cfg: dict, endpoints: Path) -> dict[str, str]:
     bindir = Path(sys.executable).parent
     make = shutil.which("make") or "make"
     commands = {
-        "web": f"{bindir / 'gunicorn'} --worker-class gthread --workers {cfg['web_workers']} --threads {cfg['web_threads']} "
+        "web": f"{bindir / 'gunicorn'} --worker-class web.gunicorn_workers.JsonErrorThreadWorker --workers {cfg['web_workers']} --threads {cfg['web_threads']} "
                f"--timeout 30 --graceful-timeout 3 --keep-alive 2 --bind 127.0.0.1:{cfg['port']} --preload 'web:create_app()'",
         "actions": f"{make} -s --no-print-directory bot-serve-actions ACTION_PORT={cfg['action_port']}",
         "worker": f"{bindir / 'huey_consumer'} directory.worker.huey --workers {cfg['worker_threads']} --worker-type thread",

@@ -16,7 +16,8 @@ if not SHARED_DATA.exists():  # a checkout elsewhere: ../shared/data beside the 
 # Test lanes: `make test-fast` runs what needs no server (`-m "not server"`); `make test` runs all.
 # A test needs a server when it starts PostgreSQL, the Twilio mock (Prism), wrk, Rasa or a browser.
 SERVER_FIXTURES = {"twilio_mock"}
-SERVER_MODULES = {"test_postgres.py", "test_postgres_pages.py", "test_postgres_urls.py", "test_bench_smoke.py"}
+SERVER_MODULES = {"test_postgres.py", "test_postgres_pages.py", "test_postgres_urls.py", "test_bench_smoke.py",
+                  "test_gunicorn_errors.py"}
 
 
 def pytest_collection_modifyitems(config, items):
