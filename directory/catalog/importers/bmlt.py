@@ -42,10 +42,8 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.fields import clock_time, coordinates, integer, text, timezone_name, website
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.loader import Loader
-from directory.catalog.importers.meetings import (CHUNK, RecordIds, check_not_empty, check_source,
-                                                  load_json, make_id as _id, prune, record_name, replace_children,
-                                                  source_key)
-from directory.catalog.importers.runtime import progress_bar
+from directory.catalog.importers.meetings import (RecordIds, check_not_empty, check_source,
+                                                  load_json, make_id as _id, prune, record_name, source_key, write_checked)
 from directory.catalog.taxonomy import attribute_link_row, category_link_row, stable_id
 
 __all__ = ["import_bmlt", "load_formats", "load_meetings", "source_of"]
@@ -436,18 +434,7 @@ def import_bmlt(session, meetings: list, source: str, *, formats: list | None = 
     loader = Loader(session, report)
     server = _Server(report, loader, prefix, label, _Formats(formats), zone, org_name, feed_is, tolerance,
                      geocoder or geocode.default_geocoder(), votes.most_common(1)[0][0] if votes else None)
-    with progress_bar(progress, total=len(meetings), desc=f"meetings {label}", unit="meetings") as bar:
-        for start in range(0, len(meetings), CHUNK):
-            chunk = meetings[start:start + CHUNK]
-            checked = [meeting for offset, m in enumerate(chunk)
-                       if (meeting := server.check(start + offset + 1, m)) is not None]
-            replace_children(loader, [meeting["service_id"] for meeting in checked])
-            for meeting in checked:
-                server.write(meeting)
-            bar.update(len(chunk))
-    report.records = len(meetings)
-    tolerance.check(report, label)
-    report.notes.append(f"Fellowship: {feed_is.name}" + (f" (attribute '{feed_is.code}')" if feed_is.code else ""))
+    write_checked(server, meetings, label, loader, tolerance, feed_is, progress)
     if zone:
         report.notes.append(f"Meetings without a time_zone: {zone}"
                             + ("" if default_timezone else " (from the meetings' country; --default-timezone to change)"))

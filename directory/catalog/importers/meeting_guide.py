@@ -50,10 +50,9 @@ from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
 from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name, website
 from directory.catalog.importers.finish import finish
-from directory.catalog.importers.meetings import (CHUNK, RecordIds, check_not_empty, check_source,
+from directory.catalog.importers.meetings import (RecordIds, check_not_empty, check_source,
                                                   feed_words, load_json, make_id as _id, prune, record_name,
-                                                  replace_children, source_key)
-from directory.catalog.importers.runtime import progress_bar
+                                                  source_key, write_checked)
 from directory.base import utcnow
 from directory.catalog.taxonomy import attribute_link_row, category_link_row, stable_id
 
@@ -491,18 +490,7 @@ def import_meetings(session, meetings: list, source: str, *, label: str | None =
     loader = Loader(session, report)
     feed = _Feed(report, loader, prefix, label, org_name, type_labels or {},
                  geocoder or geocode.default_geocoder(), tolerance, feed_is)
-    with progress_bar(progress, total=len(meetings), desc=f"meetings {label}", unit="meetings") as bar:
-        for start in range(0, len(meetings), CHUNK):
-            chunk = meetings[start:start + CHUNK]
-            checked = [meeting for offset, m in enumerate(chunk)
-                       if (meeting := feed.check(start + offset + 1, m)) is not None]
-            replace_children(loader, [meeting["service_id"] for meeting in checked])
-            for meeting in checked:
-                feed.write(meeting)
-            bar.update(len(chunk))
-    report.records = len(meetings)
-    tolerance.check(report, label)
-    report.notes.append(f"Fellowship: {feed_is.name}" + (f" (attribute '{feed_is.code}')" if feed_is.code else ""))
+    write_checked(feed, meetings, label, loader, tolerance, feed_is, progress)
     prune(session, loader, prefix, feed.keep)
     report.service_ids = feed.service_ids
     return finish(loader, progress)

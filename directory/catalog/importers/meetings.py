@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 
 from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.loader import Loader
+from directory.catalog.importers.runtime import progress_bar
 from directory.catalog.models import Location, Organization, Service, ServiceAtLocation
 from directory.catalog.taxonomy import stable_id
 
@@ -161,3 +162,23 @@ def prune(session, loader: Loader, prefix: str, keep: set[str]) -> None:
     if empty:
         loader.report.removed["organization"] += session.execute(
             delete(Organization).where(Organization.id.in_(empty))).rowcount or 0
+
+
+def write_checked(reader, meetings: list, label: str, loader: Loader, tolerance: Tolerance, fellowship,
+                  progress: bool = False) -> None:
+    """A feed's meetings in chunks: `reader.check(index, raw)` reads and checks one (None: skipped,
+    noted on the report), the chunk's old child rows go, `reader.write(meeting)` writes each. Then
+    the tolerance decides whether too many broke a rule, and the report names the fellowship."""
+    report = loader.report
+    with progress_bar(progress, total=len(meetings), desc=f"meetings {label}", unit="meetings") as bar:
+        for start in range(0, len(meetings), CHUNK):
+            chunk = meetings[start:start + CHUNK]
+            checked = [meeting for offset, m in enumerate(chunk)
+                       if (meeting := reader.check(start + offset + 1, m)) is not None]
+            replace_children(loader, [meeting["service_id"] for meeting in checked])
+            for meeting in checked:
+                reader.write(meeting)
+            bar.update(len(chunk))
+    report.records = len(meetings)
+    tolerance.check(report, label)
+    report.notes.append(f"Fellowship: {fellowship.name}" + (f" (attribute '{fellowship.code}')" if fellowship.code else ""))
