@@ -71,7 +71,7 @@ def ask_rasa(settings: Settings, sender: str, message: str, timeout: float) -> l
     for url in rasa_order(settings, sender):
         if maybe_handled:
             replies = _answered_at(url, settings, sender, message, since)
-            if replies is not None:
+            if replies:  # a recorded turn without a word is no answer: this server handles the message
                 return replies
         try:
             r = _http.post(url + "/webhooks/rest/webhook", params=_rasa_params(settings),

@@ -103,3 +103,23 @@ def test_the_gateway_answers_through_the_live_server_and_healthz_names_each(sms_
     health = app.test_client().get("/healthz").get_json()["checks"]["rasa"]
     assert health["status"] == "degraded" and health["up"] == 1
     assert [s["status"] for s in health["servers"]] == ["down", "ok"] and health["servers"][1]["url"] == rasa.url
+
+
+def test_a_turn_recorded_without_a_word_is_handled_again_not_answered_with_silence(two_rasas, monkeypatch):
+    """The dying server recorded the turn but said nothing (its action crashed): the next server
+    handles the message rather than returning an empty answer."""
+    import requests
+    dying, other = two_rasas
+    settings = Settings(RASA_URL=f"{dying.url},{other.url}")
+    sender = next(s for s in (f"pseudo{n}" for n in range(50)) if rasa_client.rasa_url(settings, s) == dying.url)
+    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    other.tracker_events[sender] = [{"event": "user", "text": "hi", "timestamp": now},
+                                    {"event": "action", "name": "action_listen", "timestamp": now}]
+    real_post = rasa_client._http.post
+
+    def post(url, **kwargs):
+        if url.startswith(dying.url):
+            raise requests.ConnectionError("Connection aborted: RemoteDisconnected")
+        return real_post(url, **kwargs)
+    monkeypatch.setattr(rasa_client._http, "post", post)
+    assert rasa_client.ask_rasa(settings, sender, "hi", 2) == ["bot heard: hi"]
