@@ -116,31 +116,28 @@ def metadata():
     return resource_response(shapes.capability_statement(request.url_root.rstrip("/"), _now()))
 
 
+def _read(model, resource_type: str, given_id: str, shape):
+    """One listing table's row as a FHIR resource (by our id or its HSDS UUID), or a 404 OperationOutcome."""
+    with db.Session() as s:
+        row = s.get(model, native_id(s, model, given_id))
+        if row is None:
+            raise FhirError(404, "not-found", f"No {resource_type} with id '{given_id}'.")
+        return resource_response(shape(row))
+
+
 @bp.get("/HealthcareService/<service_id>")
 def healthcare_service(service_id):
-    with db.Session() as s:
-        svc = s.get(Service, native_id(s, Service, service_id))
-        if svc is None:
-            raise FhirError(404, "not-found", f"No HealthcareService with id '{service_id}'.")
-        return resource_response(shapes.healthcare_service(svc))
+    return _read(Service, "HealthcareService", service_id, shapes.healthcare_service)
 
 
 @bp.get("/Organization/<org_id>")
 def organization(org_id):
-    with db.Session() as s:
-        org = s.get(Organization, native_id(s, Organization, org_id))
-        if org is None:
-            raise FhirError(404, "not-found", f"No Organization with id '{org_id}'.")
-        return resource_response(shapes.organization(org))
+    return _read(Organization, "Organization", org_id, shapes.organization)
 
 
 @bp.get("/Location/<loc_id>")
 def location(loc_id):
-    with db.Session() as s:
-        loc = s.get(Location, native_id(s, Location, loc_id))
-        if loc is None:
-            raise FhirError(404, "not-found", f"No Location with id '{loc_id}'.")
-        return resource_response(shapes.location(loc))
+    return _read(Location, "Location", loc_id, shapes.location)
 
 
 def _own_referral(s, referral_id: str) -> Referral:
