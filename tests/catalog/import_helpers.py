@@ -22,3 +22,14 @@ def row(sql: str, **params):
 def rows(sql: str, **params):
     with db.engine().connect() as conn:
         return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def table_dump() -> dict[str, list[dict]]:
+    """Every imported row, without the search entries' own ids (their order of writing may differ)."""
+    out = {t: [{k: v for k, v in r.items() if k != "last_modified"}  # the time of the import
+               for r in rows(f"SELECT * FROM {t} ORDER BY id")] for t in (
+        "organization", "service", "location", "service_at_location", "address", "phone", "schedule", "language",
+        "attribute", "taxonomy_term")}
+    out["search_entry"] = [{k: v for k, v in r.items() if k != "id"} for r in rows(
+        "SELECT * FROM search_entry ORDER BY service_at_location_id")]
+    return out

@@ -13,7 +13,7 @@ import pytest
 
 from directory import db
 from directory.catalog.importers import ImportFailed, import_hsds_path
-from tests.catalog.import_helpers import counts, row, rows
+from tests.catalog.import_helpers import counts, row, rows, table_dump
 
 EXAMPLE_SERVICE = "ac148810-d857-441c-9679-408f346de14b"
 
@@ -438,17 +438,6 @@ def test_a_link_to_a_missing_row_warns_once_per_row(db_url, tmp_path):
     assert row("SELECT service_id FROM phone WHERE id = 'stray-phone-3'")["service_id"] is None
 
 
-def _table_dump():
-    """Every imported row, without the search entries' own ids (their order of writing may differ)."""
-    out = {t: [{k: v for k, v in r.items() if k != "last_modified"}  # the time of the import
-               for r in rows(f"SELECT * FROM {t} ORDER BY id")] for t in (
-        "organization", "service", "location", "service_at_location", "address", "phone", "schedule", "language",
-        "attribute", "taxonomy_term")}
-    out["search_entry"] = [{k: v for k, v in r.items() if k != "id"} for r in rows(
-        "SELECT * FROM search_entry ORDER BY service_at_location_id")]
-    return out
-
-
 def _with_languages(folder: Path) -> None:
     """A language for one service and one for a place (searchable, though not on the card)."""
     with open(folder / "languages.csv", "w", newline="") as f:
@@ -487,10 +476,10 @@ def test_a_big_import_checked_in_a_second_process_writes_what_one_process_does(t
             monkeypatch.setattr(pipeline, "reindex",
                                 lambda *a, _reindex=pipeline.reindex: used.append("index") or _reindex(*a))
         report = run_import(tmp_path / "pkg")
-        first = (report.summary(), report.service_ids, _table_dump())
+        first = (report.summary(), report.service_ids, table_dump())
         report = run_import(tmp_path / "again")
         assert used == (["read", "index"] * 2 if mode == "two" else [])
-        results[mode] = (first, report.summary(), _table_dump())
+        results[mode] = (first, report.summary(), table_dump())
     assert results["one"] == results["two"]
     (summary, _ids, first), _summary, again = results["two"]
     assert "2,500 service rows (2,500 new, 0 updated)" in summary and "lost that link" in summary

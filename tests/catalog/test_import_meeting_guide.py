@@ -12,7 +12,7 @@ import pytest
 from directory import db
 from directory.catalog.importers import ImportFailed
 from directory.catalog.importers import loader, meeting_guide as mg
-from tests.catalog.import_helpers import counts, row, rows
+from tests.catalog.import_helpers import counts, row, rows, table_dump
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -215,3 +215,78 @@ def test_a_reimport_that_deletes_works_with_the_indexes_suspended(db_url, shared
     assert again.removed["service"] == 1 and counts()["service"] == after_first["service"] - 1
     assert row("SELECT id FROM service WHERE id = :i", i=f"mg-kc:{removed['slug']}") is None
     assert rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name") == indexes
+
+
+def test_a_long_feed_read_in_a_second_process_writes_what_one_process_does(empty_db_url, shared_data, tmp_path,
+                                                                           monkeypatch):
+    """meetings.import_feed: a feed past PIPELINE_MIN_RECORDS is read and checked in a forked
+    process (pipeline.run) while this one writes. The same rows, entries and report as in one
+    process: for a first import (foreign key checks off), and for an import again in which
+    meetings are renamed, removed (pruned) and broken (kept as they were), whose old child rows
+    are deleted by the writer in order with the batches."""
+    from directory.catalog import index
+    from directory.catalog.importers import meetings, pipeline
+    oc = json.loads((shared_data / "meeting-guide" / "oc.json").read_text())
+    first, again = tmp_path / "oc.json", tmp_path / "oc-again.json"
+    first.write_text(json.dumps(oc))
+    changed = [dict(m) for m in oc[:1500]]  # 467 meetings left the feed
+    changed[3]["name"] = "Renamed Meeting"
+    changed[7]["day"] = 9  # broken: skipped, its listing kept as it was
+    changed[8]["types"] = ["W", "S"]  # women, Spanish: attributes and a language replaced
+    again.write_text(json.dumps(changed))
+    monkeypatch.setattr(meetings, "PIPELINE_MIN_RECORDS", 1000)
+    monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # split even on a one-CPU runner
+    results = {}
+    for mode in ("one", "two"):
+        url = f"sqlite:///{tmp_path / mode}.db"
+        db.upgrade(url)
+        db.configure(url)
+        used = []
+        if mode == "one":
+            monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
+        else:
+            monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS")
+            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append("read") or _run(*a))
+        summaries = []
+        for path in (first, again):
+            with db.Session.begin() as s, mg.open_feed(str(path)) as feed:
+                report = mg.import_meetings(s, feed, "oc", label="oc.json")
+            summaries.append((report.summary(), report.service_ids))
+        assert used == (["read", "read"] if mode == "two" else [])
+        results[mode] = (summaries, table_dump())
+    assert results["one"] == results["two"]
+    (first_summary, _ids), (again_summary, again_ids) = results["two"][0]
+    assert "1,967 service rows (1,967 new, 0 updated)" in first_summary
+    assert "467 service rows removed (gone from the source)" in again_summary
+    assert "Records that broke a rule: 1 of 1,500 (1 skipped, 0 repaired)" in again_summary
+    dump = results["two"][1]
+    services = {r["id"]: r for r in dump["service"]}
+    assert len(services) == 1500 and services[f"mg-oc:{oc[3]['slug']}"]["name"] == "Renamed Meeting"
+    assert f"mg-oc:{oc[7]['slug']}" in services and f"mg-oc:{oc[7]['slug']}" not in again_ids
+    women = [r for r in dump["attribute"] if r["link_id"] == f"mg-oc:{oc[8]['slug']}"
+             and r["taxonomy_term_id"] == "signpost-attribute-women"]
+    assert len(women) == 1
+    assert [r["code"] for r in dump["language"] if r["service_id"] == f"mg-oc:{oc[8]['slug']}"] == ["es"]
+
+
+def test_a_feed_broken_part_way_changes_nothing_when_read_in_a_second_process(db_url, shared_data, tmp_path,
+                                                                               monkeypatch):
+    """The feed streams, so a syntax error far into it is met while meetings are being written:
+    the import still fails as a whole and changes nothing, also from the reading process."""
+    from directory.catalog.importers import meetings, pipeline
+    raw = (shared_data / "meeting-guide" / "oc.json").read_text()
+    path = tmp_path / "oc.json"
+    path.write_text(raw[: len(raw) * 9 // 10])  # cut in the last tenth
+    monkeypatch.setattr(meetings, "PIPELINE_MIN_RECORDS", 1000)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS", raising=False)
+    before = counts()
+    with mg.open_feed(str(path)) as feed:
+        assert feed.estimated_count > 1000 and len(feed.head) == 500
+        with pytest.raises(ImportFailed, match="is not valid JSON"):
+            with db.Session.begin() as s:
+                mg.import_meetings(s, feed, "oc")
+    assert counts() == before
+    import multiprocessing
+    assert not multiprocessing.active_children()

@@ -64,11 +64,11 @@ def register(group) -> None:
 
         def work(session):
             tolerance = Tolerance.of(max_bad, strict)
-            meetings = mg.load_feed(path_or_url, timeout=timeout)
             labels = mg.load_type_labels(types_path) if types_path else None
-            return mg.import_meetings(session, meetings, source or mg.source_key(path_or_url),
-                                      label=path_or_url, org_name=org_name, type_labels=labels, progress=True,
-                                      fellowship=fellowship, tolerance=tolerance)
+            with mg.open_feed(path_or_url, timeout=timeout) as meetings:  # read as it is imported
+                return mg.import_meetings(session, meetings, source or mg.source_key(path_or_url),
+                                          label=path_or_url, org_name=org_name, type_labels=labels, progress=True,
+                                          fellowship=fellowship, tolerance=tolerance)
         _run_import(work)
 
     @group.command("import-bmlt")

@@ -40,10 +40,8 @@ from directory.catalog.codes import language_code
 from directory.catalog.importers import fellowship as fellowships
 from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
 from directory.catalog.importers.fields import clock_time, coordinates, integer, text, timezone_name, website
-from directory.catalog.importers.finish import finish
-from directory.catalog.importers.loader import Loader
-from directory.catalog.importers.meetings import (RecordIds, check_not_empty, check_source,
-                                                  load_json, make_id as _id, prune, record_name, source_key, write_checked)
+from directory.catalog.importers.meetings import (RecordIds, check_not_empty, check_source, import_feed,
+                                                  load_json, make_id as _id, record_name, source_key)
 from directory.catalog.taxonomy import attribute_link_row, category_link_row, stable_id
 
 __all__ = ["import_bmlt", "load_formats", "load_meetings", "source_of"]
@@ -431,13 +429,14 @@ def import_bmlt(session, meetings: list, source: str, *, formats: list | None = 
     votes.pop(None, None)
     report = Report(source=f"{label} (BMLT, ids '{prefix}:<id_bigint>')")
     feed_is = fellowships.named(fellowship)
-    loader = Loader(session, report)
-    server = _Server(report, loader, prefix, label, _Formats(formats), zone, org_name, feed_is, tolerance,
-                     geocoder or geocode.default_geocoder(), votes.most_common(1)[0][0] if votes else None)
-    write_checked(server, meetings, label, loader, tolerance, feed_is, progress)
-    if zone:
-        report.notes.append(f"Meetings without a time_zone: {zone}"
-                            + ("" if default_timezone else " (from the meetings' country; --default-timezone to change)"))
-    prune(session, loader, prefix, server.keep)
-    report.service_ids = server.service_ids
-    return finish(loader, progress)
+    geocoder = geocoder or geocode.default_geocoder()
+
+    def note_zone() -> None:
+        if zone:
+            report.notes.append(f"Meetings without a time_zone: {zone}" + (
+                "" if default_timezone else " (from the meetings' country; --default-timezone to change)"))
+    return import_feed(session, meetings, prefix, report, label, tolerance, feed_is, progress=progress,
+                       before_prune=note_zone,
+                       make_reader=lambda loader: _Server(report, loader, prefix, label, _Formats(formats), zone,
+                                                          org_name, feed_is, tolerance, geocoder,
+                                                          votes.most_common(1)[0][0] if votes else None))

@@ -85,7 +85,11 @@ class Loader:
         self.placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         self.suspended_indexes: list[str] = []  # CREATE INDEX statements to run again (bulk mode)
         self.suspended_tables: list[str] = []  # the table of each
+        self.keep_indexes = False  # set once the import deletes by index (delete_where_in)
         self.remote = None  # in a reading process: the pipe to the writing one (importers/pipeline.py)
+        # In a reading process: make every batch's parameters here (else the writer makes those
+        # of plain tables). For a reader with less to do per row than SQLite (the meeting feeds).
+        self.params_in_reader = False
 
     def add(self, table: str, row: dict) -> None:
         """Queue one row (a later row with the same id replaces an earlier one in the batch)."""
@@ -110,9 +114,9 @@ class Loader:
         ids = list(rows) if table in self.track_new else None
         if self.remote is None:
             self.write(table, self.bound_params(table, rows.values()), ids)
-        elif any(proc for _n, _d, proc in self.upsert_statement(table)[1]):  # dates and times: converted here
+        elif self.params_in_reader or any(proc for _n, _d, proc in self.upsert_statement(table)[1]):
             self.remote.send(("rows", table, self.bound_params(table, rows.values()), ids))
-        else:  # plain values: the writing process, which has time to spare, makes the parameters
+        else:  # plain values: the writing process, when it has time to spare, makes the parameters
             self.remote.send(("dicts", table, list(rows.values()), ids))
 
     def bound_params(self, table: str, rows) -> list:
@@ -154,7 +158,8 @@ class Loader:
         # would cost more than the insert itself at a million rows.
         self.cursor.executemany(sql, params)
         self.report.written[table] += len(params)
-        if self.sqlite and not self.suspended_indexes and self.report.written[table] >= BULK_INDEX_ROWS:
+        if (self.sqlite and not self.suspended_indexes and not self.keep_indexes
+                and self.report.written[table] >= BULK_INDEX_ROWS):
             self.suspend_indexes()
 
     def table_done(self, table: str) -> None:
@@ -223,10 +228,16 @@ class Loader:
         return compiled
 
     def delete_where_in(self, table: str, column: str, ids) -> int:
-        """Delete rows of `table` whose `column` is one of `ids` (children being replaced)."""
-        assert self.remote is None, "not in a reading process"
+        """Delete rows of `table` whose `column` is one of `ids` (children being replaced). In a
+        reading process the writing one deletes, in order with the batches, and 0 is returned."""
         self.flush_through(table)
-        self.restore_indexes()  # finding the rows by `column` needs its index
+        if self.remote is not None:
+            self.remote.send(("delete", table, column, list(ids)))
+            return 0
+        # Finding the rows by `column` needs its index; an import that deletes as it goes keeps
+        # them from here on (building them again after every chunk would cost more than upkeep).
+        self.restore_indexes()
+        self.keep_indexes = True
         t = self.tables[table]
         ids = list(ids)
         removed = 0

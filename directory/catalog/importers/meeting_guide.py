@@ -47,12 +47,9 @@ from pathlib import Path
 from directory.catalog import geocode
 from directory.catalog.importers import fellowship as fellowships
 from directory.catalog.importers.errors import ImportFailed, Report, Tolerance
-from directory.catalog.importers.loader import Loader
 from directory.catalog.importers.fields import clock_time, coordinates, text, timestamp, timezone_name, website
-from directory.catalog.importers.finish import finish
-from directory.catalog.importers.meetings import (RecordIds, check_not_empty, check_source,
-                                                  feed_words, load_json, make_id as _id, prune, record_name,
-                                                  source_key, write_checked)
+from directory.catalog.importers.meetings import (FeedRecords, RecordIds, check_not_empty, check_source,
+                                                  feed_words, import_feed, make_id as _id, record_name, source_key)
 from directory.base import utcnow
 from directory.catalog.taxonomy import attribute_link_row, category_link_row, stable_id
 
@@ -89,17 +86,19 @@ _COUNTRIES = {"usa": "US", "us": "US", "united states": "US", "united states of 
               "canada": "CA", "can": "CA", "mexico": "MX"}
 _STATE_ZIP = re.compile(r"^([A-Za-z]{2})(?:\s+(\d{5})(?:-\d{4})?)?$")
 _KNOWN_TYPES = {code.upper(): code for code in TYPE_LABELS} | {code.lower(): code for code in TYPE_LABELS}
-__all__ = ["import_meetings", "load_feed", "load_type_labels", "source_key"]
+__all__ = ["import_meetings", "load_feed", "open_feed", "load_type_labels", "source_key"]
+
+
+def open_feed(path_or_url: str, timeout: float = 30.0) -> FeedRecords:
+    """The feed's meetings as they are read (a JSON list, or an object with a `meetings` list),
+    from a file or a URL. Unreadable input is an ImportFailed, also when met part way."""
+    return FeedRecords(path_or_url, "a Meeting Guide feed", timeout, list_key="meetings")
 
 
 def load_feed(path_or_url: str, timeout: float = 30.0) -> list:
-    """The feed's meetings: a JSON list from a file or a URL. Unreadable input is an ImportFailed."""
-    data = load_json(path_or_url, "a Meeting Guide JSON feed", timeout)
-    if isinstance(data, dict) and isinstance(data.get("meetings"), list):
-        data = data["meetings"]
-    if not isinstance(data, list):
-        raise ImportFailed(path_or_url, "is not a Meeting Guide feed: expected a JSON list of meetings.")
-    return data
+    """The feed's meetings, read whole (a JSON list). Unreadable input is an ImportFailed."""
+    with open_feed(path_or_url, timeout) as meetings:
+        return list(meetings)
 
 
 def load_type_labels(path) -> dict[str, str]:
@@ -456,7 +455,8 @@ def feed_fellowship(meetings: list, label: str, source: str, org_name: str | Non
     words, else AA (Meeting Guide is AA's format: a feed that says nothing else is an AA one)."""
     if given:
         return fellowships.named(given)
-    sample = [m for m in meetings[:500] if isinstance(m, dict)]
+    head = meetings[:500] if isinstance(meetings, list) else meetings.head
+    sample = [m for m in head if isinstance(m, dict)]
     by_types = fellowships.from_types([_types_or_none(m.get("types")) for m in sample])
     words = [feed_words(label), source, org_name]
     for m in sample[:50]:
@@ -471,10 +471,11 @@ def _types_or_none(value) -> list[str]:
         return []
 
 
-def import_meetings(session, meetings: list, source: str, *, label: str | None = None, org_name: str | None = None,
+def import_meetings(session, meetings: list | FeedRecords, source: str, *, label: str | None = None, org_name: str | None = None,
                     type_labels: dict[str, str] | None = None, geocoder=None, progress: bool = False,
                     fellowship: str | None = None, tolerance: Tolerance | None = None) -> Report:
-    """Import a feed's meetings under the source key `source` (e.g. 'oc'). Returns the report.
+    """Import a feed's meetings (a list, or `open_feed`'s records as they are read) under the
+    source key `source` (e.g. 'oc'). Returns the report.
 
     Runs in the caller's transaction; raises ImportFailed when more records break a rule than
     `tolerance` allows (default: 5%, IMPORT_MAX_BAD_SHARE), or at the first with a strict one.
@@ -487,10 +488,7 @@ def import_meetings(session, meetings: list, source: str, *, label: str | None =
     tolerance = tolerance or Tolerance.of()
     report = Report(source=f"{label} (Meeting Guide, ids '{prefix}:<slug>')")
     feed_is = feed_fellowship(meetings, label, source, org_name, fellowship)
-    loader = Loader(session, report)
-    feed = _Feed(report, loader, prefix, label, org_name, type_labels or {},
-                 geocoder or geocode.default_geocoder(), tolerance, feed_is)
-    write_checked(feed, meetings, label, loader, tolerance, feed_is, progress)
-    prune(session, loader, prefix, feed.keep)
-    report.service_ids = feed.service_ids
-    return finish(loader, progress)
+    geocoder = geocoder or geocode.default_geocoder()
+    return import_feed(session, meetings, prefix, report, label, tolerance, feed_is, progress=progress,
+                       make_reader=lambda loader: _Feed(report, loader, prefix, label, org_name, type_labels or {},
+                                                        geocoder, tolerance, feed_is))

@@ -23,6 +23,8 @@ from directory.catalog.models import Location, Organization, Service, ServiceAtL
 from directory.catalog.taxonomy import stable_id
 
 CHUNK = 500
+# A feed this long (records) is checked in a second process while this one writes (pipeline.py).
+PIPELINE_MIN_RECORDS = 5_000
 _SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,23}$")
 
 
@@ -49,33 +51,120 @@ def feed_words(label: str) -> str:
     return label if is_url(label) else Path(label).name
 
 
-def load_json(path_or_url: str, what: str, timeout: float = 30.0):
-    """A feed's JSON from a file or a URL. Unreadable input is an ImportFailed (nothing changes)."""
-    label = path_or_url
+def _fetch(path_or_url: str, what: str, timeout: float) -> bytes | Path:
+    """A feed's bytes from a URL, or the path of its file. Unreachable input is an ImportFailed."""
     if is_url(path_or_url):
         import requests
         try:
             resp = requests.get(path_or_url, timeout=timeout, headers={"Accept": "application/json"})
             resp.raise_for_status()
         except requests.RequestException as exc:
-            raise ImportFailed(label, f"could not be fetched ({exc}). Check the URL, or download the file "
-                                      "and import it from disk.") from None
-        raw = resp.text
-    else:
-        path = Path(path_or_url)
-        if not path.is_file():
-            raise ImportFailed(label, f"is not a file. Give the path of {what} or its URL.")
-        raw = path.read_text(encoding="utf-8-sig")
+            raise ImportFailed(path_or_url, f"could not be fetched ({exc}). Check the URL, or download the file "
+                                            "and import it from disk.") from None
+        return resp.content
+    path = Path(path_or_url)
+    if not path.is_file():
+        raise ImportFailed(path_or_url, f"is not a file. Give the path of {what} or its URL.")
+    return path
+
+
+def _not_json(label: str, exc) -> ImportFailed:
+    if isinstance(exc, json.JSONDecodeError):
+        return ImportFailed(label, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                                   "is the file complete?")
+    return ImportFailed(label, f"is not valid JSON ({str(exc)[:200]}); is the file complete?")
+
+
+def load_json(path_or_url: str, what: str, timeout: float = 30.0):
+    """A feed's JSON from a file or a URL, read whole. Unreadable input is an ImportFailed (nothing changes)."""
+    source = _fetch(path_or_url, what, timeout)
+    raw = source if isinstance(source, bytes) else source.read_bytes()
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(path_or_url, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise ImportFailed(label, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                                  "is the file complete?") from None
+        raise _not_json(path_or_url, exc) from None
 
 
-def check_not_empty(meetings: list, label: str) -> None:
+class FeedRecords:
+    """A feed's records, read as they are needed: a JSON list streams record by record (a state's
+    feed of a million meetings would take ~2 GB as Python objects read whole); another shape (an
+    object holding the list) is read whole. Use it in a `with` block (the file is closed). `head`: the first records, read at once (what a
+    feed's fellowship is told from); `estimated_count`: for the progress bar. Iterate once. A
+    syntax error met on the way is an ImportFailed, raised inside the import's transaction, so
+    a broken file still changes nothing."""
+
+    HEAD = 500
+
+    def __init__(self, path_or_url: str, what: str, timeout: float = 30.0, list_key: str | None = None):
+        import io
+        import ijson
+        self.label = path_or_url
+        source = _fetch(path_or_url, what, timeout)
+        self.nbytes = len(source) if isinstance(source, bytes) else source.stat().st_size
+        self._file = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+        first = self._first_byte()
+        if first == b"[":
+            self._rest = ijson.items(self._file, "item", use_float=True)
+        else:  # an object (e.g. {"meetings": [...]}) or not JSON: read whole, the old way
+            self._file.seek(0)
+            try:
+                data = json.loads(self._file.read().decode("utf-8-sig"))
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(self.label, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            except json.JSONDecodeError as exc:
+                raise _not_json(self.label, exc) from None
+            finally:
+                self._file.close()
+            if list_key and isinstance(data, dict) and isinstance(data.get(list_key), list):
+                data = data[list_key]
+            if not isinstance(data, list):
+                raise ImportFailed(self.label, f"is not {what}: expected a JSON list of meetings.")
+            self._rest = iter(data)
+        self.head = self._take(self.HEAD)
+        per_record = (self._file.tell() / len(self.head)) if first == b"[" and self.head else 0
+        self.estimated_count = (round(self.nbytes / per_record) if per_record and len(self.head) == self.HEAD
+                                else len(self.head))
+
+    def _first_byte(self) -> bytes:
+        if self._file.read(3) != b"\xef\xbb\xbf":  # a UTF-8 byte order mark
+            self._file.seek(0)
+        while (byte := self._file.read(1)) and byte.isspace():
+            pass
+        if byte == b"[":
+            self._file.seek(self._file.tell() - 1)
+        return byte
+
+    def _take(self, n: int) -> list:
+        import itertools
+        try:
+            return list(itertools.islice(self._rest, n))
+        except Exception as exc:  # ijson's IncompleteJSONError / JSONError
+            self._file.close()
+            raise _not_json(self.label, exc) from None
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __iter__(self):
+        try:
+            yield from self.head
+            while chunk := self._take(CHUNK):
+                yield from chunk
+        finally:
+            self._file.close()
+
+
+def check_not_empty(meetings, label: str) -> None:
     """An empty answer is a broken feed, not one whose meetings all ended: nothing is removed."""
-    if not meetings:
+    if not (meetings if isinstance(meetings, list) else meetings.head):
         raise ImportFailed(label, "has no meetings. Nothing was changed: the meetings already listed stay.")
 
 
@@ -128,14 +217,52 @@ class RecordIds:
         return key if service_id == make_id(self.prefix, key) else service_id[len(self.prefix) + 1:]
 
 
-def replace_children(loader: Loader, service_ids: list[str]) -> None:
-    """Re-imported meetings get their schedules, phones, languages, attributes and places anew."""
-    existing = loader.existing_ids("service", service_ids)
-    if not existing:
+def existing_services(session, prefix: str) -> set[str]:
+    """The ids of the feed's meetings the directory has now (one query, before the import writes)."""
+    return set(session.scalars(select(Service.id).where(Service.id.startswith(prefix + ":", autoescape=True))))
+
+
+def import_feed(session, meetings, prefix: str, report: Report, label: str, tolerance: Tolerance, fellowship,
+                make_reader, progress: bool = False, before_prune=None) -> Report:
+    """What both meeting feeds do: check and write every record (write_checked), remove the
+    meetings that left the feed (prune), then the search entries (finish).
+
+    `make_reader(loader)` gives the feed's reader (`check`, `write`, `keep`, `service_ids`). A
+    long feed (PIPELINE_MIN_RECORDS) is read and checked in a forked process while this one
+    writes. The first import of a feed (nothing of it in the directory, so nothing to delete)
+    skips SQLite's foreign key checks: every reference is to a row the import itself wrote."""
+    from directory.catalog.importers import pipeline
+    from directory.catalog.importers.finish import finish
+    existing = existing_services(session, prefix)
+    first_load = not existing and session.scalar(
+        select(Location.id).where(Location.id.startswith(prefix + ":", autoescape=True)).limit(1)) is None
+    count = len(meetings) if isinstance(meetings, list) else meetings.estimated_count
+    big = count >= PIPELINE_MIN_RECORDS
+    loader = Loader(session, report, checks_references=first_load, big=big)
+    loader.params_in_reader = True  # checking a meeting costs less than writing its ~14 rows
+    reader = make_reader(loader)
+
+    def read(reader) -> set[str]:
+        write_checked(reader, meetings, label, reader.loader, tolerance, fellowship, existing, progress)
+        reader.report.service_ids = reader.service_ids
+        return reader.keep
+
+    keep = pipeline.run(reader, read) if big and pipeline.available(loader) else read(reader)
+    if before_prune:
+        before_prune()
+    prune(session, loader, prefix, keep)
+    return finish(loader, progress)
+
+
+def replace_children(loader: Loader, service_ids: list[str], existing: set[str]) -> None:
+    """Re-imported meetings (those in `existing`) get their schedules, phones, languages,
+    attributes and places anew."""
+    again = [sid for sid in service_ids if sid in existing]
+    if not again:
         return
     for table, column in (("schedule", "service_id"), ("phone", "service_id"), ("language", "service_id"),
                           ("attribute", "link_id"), ("service_at_location", "service_id")):
-        loader.delete_where_in(table, column, existing)
+        loader.delete_where_in(table, column, again)
 
 
 def prune(session, loader: Loader, prefix: str, keep: set[str]) -> None:
@@ -164,21 +291,28 @@ def prune(session, loader: Loader, prefix: str, keep: set[str]) -> None:
             delete(Organization).where(Organization.id.in_(empty))).rowcount or 0
 
 
-def write_checked(reader, meetings: list, label: str, loader: Loader, tolerance: Tolerance, fellowship,
-                  progress: bool = False) -> None:
-    """A feed's meetings in chunks: `reader.check(index, raw)` reads and checks one (None: skipped,
-    noted on the report), the chunk's old child rows go, `reader.write(meeting)` writes each. Then
-    the tolerance decides whether too many broke a rule, and the report names the fellowship."""
+def write_checked(reader, meetings, label: str, loader: Loader, tolerance: Tolerance, fellowship,
+                  existing: set[str], progress: bool = False) -> None:
+    """A feed's meetings (a list, or FeedRecords as they stream) in chunks: `reader.check(index,
+    raw)` reads and checks one (None: skipped, noted on the report), the old child rows of the
+    chunk's meetings that were `existing` go, `reader.write(meeting)` writes each. Then the
+    tolerance decides whether too many broke a rule, and the report names the fellowship."""
+    import itertools
     report = loader.report
-    with progress_bar(progress, total=len(meetings), desc=f"meetings {label}", unit="meetings") as bar:
-        for start in range(0, len(meetings), CHUNK):
-            chunk = meetings[start:start + CHUNK]
+    total = len(meetings) if isinstance(meetings, list) else meetings.estimated_count
+    records = iter(meetings)
+    read = 0
+    with progress_bar(progress, total=total, desc=f"meetings {label}", unit="meetings") as bar:
+        while chunk := list(itertools.islice(records, CHUNK)):
             checked = [meeting for offset, m in enumerate(chunk)
-                       if (meeting := reader.check(start + offset + 1, m)) is not None]
-            replace_children(loader, [meeting["service_id"] for meeting in checked])
+                       if (meeting := reader.check(read + offset + 1, m)) is not None]
+            replace_children(loader, [meeting["service_id"] for meeting in checked], existing)
             for meeting in checked:
                 reader.write(meeting)
+            read += len(chunk)
+            if read > bar.total:  # the estimate was low
+                bar.total = read
             bar.update(len(chunk))
-    report.records = len(meetings)
+    report.records = read
     tolerance.check(report, label)
     report.notes.append(f"Fellowship: {fellowship.name}" + (f" (attribute '{fellowship.code}')" if fellowship.code else ""))

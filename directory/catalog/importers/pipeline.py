@@ -41,8 +41,9 @@ def available(loader: Loader) -> bool:
             and (os.cpu_count() or 1) >= 2 and os.environ.get("SIGNPOST_IMPORT_ONE_PROCESS") != "1")
 
 
-def run(writer, read) -> None:
-    """`read(writer)` in a forked child, whose Loader sends its batches here to be written."""
+def run(writer, read):
+    """`read(writer)` in a forked child, whose Loader sends its batches here to be written.
+    Returns what the child's `read` returned (marshallable: e.g. a set of ids)."""
     loader = writer.loader
     for table in loader.ORDER:  # compiled once, before the fork: the child needs no dialect
         loader.upsert_statement(table)
@@ -61,9 +62,10 @@ def run(writer, read) -> None:
                 loader.restore_indexes(tables=(message[1],))
             elif kind == "sql":
                 loader.execute_many(message[1], message[2])
+            elif kind == "delete":
+                loader.delete_where_in(*message[1:])
             else:  # "done"
-                _merge(writer.report, message[1])
-                break
+                return _merge(writer.report, message[1])
 
 
 def reindex(session, service_ids: list[str], progress=None) -> int:
@@ -227,11 +229,13 @@ def _read_in_child(writer, read, pipe) -> None:
     writer.session = None  # the parent's: never used here
     with _child_side(pipe) as pipe:
         writer.loader.remote, writer.loader.cursor = pipe, None
-        read(writer)
+        result = read(writer)
         writer.loader.flush()
         report = writer.report
-        pipe.send(("done", {"warnings": report.warnings, "warning_examples": report.warning_examples,
-                            "skipped": report.skipped, "service_ids": report.service_ids}))
+        pipe.send(("done", {"warnings": dict(report.warnings), "warning_examples": report.warning_examples,
+                            "skipped": report.skipped, "service_ids": report.service_ids,
+                            "records": report.records, "bad": report.bad, "notes": report.notes,
+                            "result": result}))
 
 
 def _make_entries_in_child(pipe) -> None:
@@ -255,9 +259,13 @@ def _child_side(connection):
             pipe.send(("failed", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
-def _merge(report, child: dict) -> None:
+def _merge(report, child: dict):
+    """The child's report began as a copy of this one: what it read (warnings, skips, bad records,
+    notes, services) replaces ours; rows written are counted here. Returns its `read`'s result."""
+    report.warnings.clear()
     report.warnings.update(child["warnings"])
-    for reason, example in child["warning_examples"].items():
-        report.warning_examples.setdefault(reason, example)
-    report.skipped.extend(child["skipped"])
+    report.warning_examples = child["warning_examples"]
+    report.skipped = child["skipped"]
     report.service_ids = child["service_ids"]
+    report.records, report.bad, report.notes = child["records"], child["bad"], child["notes"]
+    return child["result"]
