@@ -21,6 +21,7 @@ import heapq
 import math
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 from math import asin, cos, radians, sin, sqrt
 
 from sqlalchemy.orm import Session as OrmSession
@@ -101,8 +102,10 @@ def _box_sql(sqlite: bool, where: str, category: str | None) -> str:
         if sqlite:
             tree = f"search_rtree_{category}" if category else "search_rtree"
             box = "r.max_lat >= :min_lat AND r.min_lat <= :max_lat AND r.max_lon >= :min_lon AND r.min_lon <= :max_lon"
-            # The R*Tree alone when nothing else filters (the common case): no lookup per candidate.
-            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r WHERE {box}" if not where else
+            # The R*Tree alone when nothing else filters (the common case): no lookup per candidate,
+            # and the box's four numbers bound by position (a name is looked up per parameter).
+            sql = (f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r "
+                   "WHERE r.max_lat >= ? AND r.min_lat <= ? AND r.max_lon >= ? AND r.min_lon <= ?" if not where else
                    f"SELECT r.id, r.min_lat, r.min_lon FROM {tree} r JOIN search_entry e ON e.id = r.id "
                    f"WHERE {box} AND {where}")
         else:
@@ -123,12 +126,11 @@ def to_e7(degrees: float) -> int:
     return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
 
 
-@dataclass
-class _Candidates:
+class _Candidates(NamedTuple):
     """One search's candidate query, prepared once for all its circles."""
     run: object  # (sql, params) -> rows
     sql: str
-    params: dict
+    params: dict | None  # the filters' named parameters; None: the box's four alone, by position
     sqlite: bool
 
 
@@ -141,7 +143,7 @@ def _candidates(conn, query: SearchQuery) -> _Candidates:
         run = lambda sql, p: execute(sql, p).fetchall()  # noqa: E731
     else:
         run = lambda sql, p: fetch_rows(conn, sql, p)  # noqa: E731
-    return _Candidates(run, _box_sql(sqlite, where, category), params, sqlite)
+    return _Candidates(run, _box_sql(sqlite, where, category), params if where else None, sqlite)
 
 
 def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[float, int, float, float]]:
@@ -161,11 +163,15 @@ def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[f
     append = out.append
     for a, b, c, d in geo.split_antimeridian(geo.bounding_box(origin, radius_km)):
         if sqlite:  # whole units, widened by one so that no rounded position on the edge is lost
-            params.update(min_lat=math.floor(a * E7) - 1, max_lat=math.ceil(b * E7) + 1,
-                          min_lon=math.floor(c * E7) - 1, max_lon=math.ceil(d * E7) + 1)
+            box = (math.floor(a * E7) - 1, math.ceil(b * E7) + 1, math.floor(c * E7) - 1, math.ceil(d * E7) + 1)
         else:
-            params.update(min_lat=a, max_lat=b, min_lon=c, max_lon=d)
-        for eid, lat, lon in run(sql, params):
+            box = (a, b, c, d)
+        if params is None:
+            rows = run(sql, box)
+        else:
+            params.update(zip(("min_lat", "max_lat", "min_lon", "max_lon"), box))
+            rows = run(sql, params)
+        for eid, lat, lon in rows:
             if sqlite:
                 lat, lon = lat / E7, lon / E7
             p2 = radians(lat)
@@ -224,8 +230,8 @@ def _hint_keys(query: SearchQuery) -> list[tuple]:
     return [(per, round(query.origin.lat * per), round(query.origin.lon * per), kind) for per in HINT_CELLS_PER_DEGREE]
 
 
-def _start_radius(hints: dict, query: SearchQuery, wanted: int) -> float:
-    fine, coarse = _hint_keys(query)
+def _start_radius(hints: dict, keys: list[tuple], query: SearchQuery, wanted: int) -> float:
+    fine, coarse = keys
     density = hints.get(fine, hints.get(coarse))
     if density is None:
         return min(query.radius_km, FIRST_RADIUS_KM)
@@ -235,14 +241,14 @@ def _start_radius(hints: dict, query: SearchQuery, wanted: int) -> float:
     return min(query.radius_km, max(FIRST_RADIUS_KM, GROWTH_MARGIN * math.sqrt(wanted / (math.pi * density))))
 
 
-def _remember_density(hints: dict, query: SearchQuery, found: int, radius: float) -> None:
+def _remember_density(hints: dict, keys: list[tuple], found: int, radius: float) -> None:
     area = math.pi * radius * radius
     if not area > MIN_HINT_AREA_KM2:  # a pin-point circle (radius_km=1e-200) says nothing about density
         return
     if len(hints) >= MAX_HINTS:
         hints.clear()
     density = found / area
-    fine, coarse = _hint_keys(query)
+    fine, coarse = keys
     hints[fine] = density
     hints[coarse] = max(density, hints.get(coarse, 0.0))
 
@@ -256,8 +262,8 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
     conn = session.connection() if isinstance(session, OrmSession) else session
-    hints = _hints_of(conn)
-    radius = _start_radius(hints, query, wanted)
+    hints, hint_keys = _hints_of(conn), _hint_keys(query)
+    radius = _start_radius(hints, hint_keys, query, wanted)
     cands = _candidates(conn, query)
     while True:
         scored = _within(cands, query.origin, radius)
@@ -270,7 +276,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
         if found >= wanted or radius >= query.radius_km:
             break
         radius = _next_radius(radius, found, wanted, query.radius_km)
-    _remember_density(hints, query, found, radius)
+    _remember_density(hints, hint_keys, found, radius)
     # Without a time filter, a search that reached the full radius has seen every match.
     complete = radius >= query.radius_km and (not query.when or found < wanted)
     total = found if complete else None
