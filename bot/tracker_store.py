@@ -13,9 +13,11 @@ What Rasa's SQLTrackerStore does per message, and what this does instead:
   events, a restart) changes that tuple, and the conversation is read from the store again: a stale
   cache cannot be used.
 - save: counts the events already stored (a query with a sub-query), then inserts the new ones through
-  the ORM. Here the tracker knows how many of its events came from the store (set by retrieve and
-  create_tracker), so the new ones are inserted at once with one executemany and the tuple above
-  read back in the same transaction. A tracker this class did not hand out is saved as Rasa does.
+  the ORM. Here a tracker handed out by retrieve begins with the cached event objects themselves, so
+  the stored ones are known without a query; the new ones are inserted with one executemany and the
+  tuple above read back in the same transaction (it must have grown by exactly those rows, or the
+  conversation is read from the store next time). A tracker this class did not hand out is saved as
+  Rasa does.
 - every session: on PostgreSQL Rasa asks information_schema whether POSTGRESQL_SCHEMA exists; here
   once, at start-up.
 - SQLite: Rasa opens a new connection per operation and commits with the rollback journal and
@@ -40,14 +42,12 @@ from typing import Any, Dict, Generator, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
-STORED = "_signpost_stored"  # on a tracker: how many of its events (from the first) are in the store
 State = Tuple[Any, ...]  # (count, min id, max id, max timestamp) of a conversation's rows
 
 
@@ -81,7 +81,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         with super().session_scope():  # Rasa's check that the PostgreSQL schema exists: once
             pass
-        self.table = self.SQLEvent.__table__
+        self.table = t = self.SQLEvent.__table__
+        sender = sa.bindparam("sender")
+        # Built once: SQLAlchemy would otherwise rebuild and re-key each statement on every message.
+        self._state_query = sa.select([sa.func.count(), sa.func.min(t.c.id), sa.func.max(t.c.id),
+                                       sa.func.max(t.c.timestamp)]).where(t.c.sender_id == sender)
+        # Rasa's SQLTrackerStore._event_query in Core: the rows since the latest SessionStarted (by
+        # timestamp), or all of them when there is none, in id order.
+        start = (sa.select([sa.func.max(t.c.timestamp)])
+                 .where(t.c.sender_id == sender, t.c.type_name == SessionStarted.type_name).scalar_subquery())
+        self._session_query = (sa.select([t.c.data]).where(t.c.sender_id == sender, sa.or_(t.c.timestamp >= start,
+                                                                                           start.is_(None)))
+                               .order_by(t.c.id))
+        self._insert = t.insert()
         self.cache_size, self.cache_seconds = int(cache_size), float(cache_seconds)
         self._cache: "OrderedDict[Text, _Entry]" = OrderedDict()
 
@@ -95,10 +107,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     # --- the cache ------------------------------------------------------------------------------
     def _state(self, conn, sender_id: Text) -> State:
-        t = self.table
-        row = conn.execute(sa.select([sa.func.count(), sa.func.min(t.c.id), sa.func.max(t.c.id),
-                                      sa.func.max(t.c.timestamp)]).where(t.c.sender_id == sender_id)).one()
-        return tuple(row)
+        return tuple(conn.execute(self._state_query, {"sender": sender_id}).one())
 
     def _cached(self, sender_id: Text, state: State) -> Optional[Tuple[Event, ...]]:
         entry = self._cache.get(sender_id)
@@ -131,26 +140,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     # --- retrieve --------------------------------------------------------------------------------
     def _tracker(self, sender_id: Text, events: Tuple[Event, ...]) -> DialogueStateTracker:
         # As Rasa's retrieve (DialogueStateTracker.from_dict): the events replayed on a new tracker.
-        # Events are shared between trackers, as Rasa's own tracker.copy() does.
-        tracker = DialogueStateTracker.from_events(sender_id, list(events), self.domain.slots)
-        setattr(tracker, STORED, len(events))
-        return tracker
-
-    def _session_query(self, sender_id: Text):
-        """Rasa's SQLTrackerStore._event_query in Core: the rows since the latest SessionStarted (by
-        timestamp), or all of them when there is none, in id order."""
-        t = self.table
-        start = (sa.select([sa.func.max(t.c.timestamp)])
-                 .where(t.c.sender_id == sender_id, t.c.type_name == SessionStarted.type_name).scalar_subquery())
-        return (sa.select([t.c.data]).where(t.c.sender_id == sender_id, sa.or_(t.c.timestamp >= start, start.is_(None)))
-                .order_by(t.c.id))
+        # Events are shared between trackers, as Rasa's own tracker.copy() does: save() knows a tracker
+        # it handed out by them.
+        return DialogueStateTracker.from_events(sender_id, list(events), self.domain.slots)
 
     def _read_session(self, conn, sender_id: Text, state: State) -> Tuple[State, Tuple[Event, ...]]:
         """The latest session's events and the state they were read at."""
         for _ in range(5):
             if not state[0]:
                 return state, ()
-            dicts = [json.loads(data) for (data,) in conn.execute(self._session_query(sender_id))]
+            dicts = [json.loads(data) for (data,) in conn.execute(self._session_query, {"sender": sender_id})]
             after = self._state(conn, sender_id)
             if after == state:  # nothing written or purged while reading
                 return state, tuple(Event.from_parameters(d) for d in dicts)
@@ -165,19 +164,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             events = self._cached(sender_id, state)
             if events is None:
                 state, events = self._read_session(conn, sender_id, state)
-                if not events:
-                    return None
-                self._remember(sender_id, state, events)
-        return self._tracker(sender_id, events)
-
-    async def create_tracker(self, sender_id: Text, append_action_listen: bool = True) -> DialogueStateTracker:
-        # Called when retrieve found no event for the conversation: none of the new tracker's is stored.
-        tracker = self.init_tracker(sender_id)
-        setattr(tracker, STORED, 0)
-        if append_action_listen:
-            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await self.save(tracker)
-        return tracker
+                self._remember(sender_id, state, events)  # no event yet: remembered too, for save()
+        return self._tracker(sender_id, events) if events else None
 
     # --- save ------------------------------------------------------------------------------------
     def _row(self, sender_id: Text, event: Event) -> Tuple[Dict[Text, Any], Text]:
@@ -187,29 +175,39 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
                 "action_name": data.get("name"), "data": dumped}, dumped
 
+    def _stored(self, tracker: DialogueStateTracker) -> Optional[int]:
+        """How many of the tracker's first events are the stored ones this process read (or wrote)
+        last, checked by identity: a tracker handed out by retrieve() (or a copy of one) begins with
+        the cached event objects themselves. None: unknown, the tracker comes from elsewhere."""
+        entry = self._cache.get(tracker.sender_id)
+        if entry is None or len(tracker.events) < len(entry.events):
+            return None
+        if all(a is b for a, b in zip(tracker.events, entry.events)):
+            return len(entry.events)
+        return None
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        stored = getattr(tracker, STORED, None)
-        if stored is None:  # not handed out by this store (e.g. the HTTP API replaced the events): as Rasa
-            self.forget(tracker.sender_id)
+        sender_id = tracker.sender_id
+        entry = self._cache.get(sender_id)
+        stored = self._stored(tracker)
+        if stored is None:  # not from this store's cache (e.g. the HTTP API replaced the events): as Rasa
+            self.forget(sender_id)
             await super().save(tracker)
             return
         await self.stream_events(tracker)
-        sender_id = tracker.sender_id
         new = list(itertools.islice(tracker.events, stored, None))
         if not new:
             return
         rows = [self._row(sender_id, event) for event in new]
         with self.engine.begin() as conn:
-            conn.execute(self.table.insert(), [row for row, _ in rows])
+            conn.execute(self._insert, [row for row, _ in rows])
             state = self._state(conn, sender_id)
-        setattr(tracker, STORED, len(tracker.events))
-        entry = self._cache.get(sender_id)
-        before = entry.state if entry is not None else (0, None, None, None)
-        old = entry.events if entry is not None else ()
+        before, old = entry.state, entry.events
         if (any(isinstance(event, SessionStarted) for event in new)
-                or len(old) != stored or state[0] != before[0] + len(new) or (before[0] and state[1] != before[1])):
-            # A new session (Rasa's retrieve starts from it, by timestamp), the cache dropped or refilled
-            # meanwhile, or rows written or purged by another process: read the store next time.
+                or self._cache.get(sender_id) is not entry or state[0] != before[0] + len(new)
+                or (before[0] and state[1] != before[1])):
+            # A new session (Rasa's retrieve starts from it, by timestamp), the cache refilled meanwhile,
+            # or rows written or purged by another process: read the store next time.
             self.forget(sender_id)
             return
         # The new events as a retrieve would give them: through their stored JSON.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import EventVerbosity
@@ -111,16 +111,22 @@ def test_the_same_trackers_and_rows_as_rasas_store(db_url, domain, sender):
 
 
 def test_the_cache_answers_without_reading_the_rows(db_url, domain, sender, monkeypatch):
+    """Behind Rasa's FailSafeTrackerStore, as the server runs it: no turn reads the rows but the one
+    after a new session, and no save falls back to counting the stored events."""
     (store,) = stores(db_url, domain, 1)
-    turn(store, sender, "hi")
-    turn(store, sender, "naloxone")  # the first turn started a session: read back once
-    reads = []
-    original = store._read_session
-    monkeypatch.setattr(store, "_read_session", lambda *a: reads.append(1) or original(*a))
-    turn(store, sender, "1")
-    turn(store, sender, "yes")
-    assert reads == []
-    assert run(store.retrieve(sender)).current_slot_values()["location"] == "yes"
+    served = FailSafeTrackerStore(store)
+    reads, counted = [], []
+    read_session, rasa_save = store._read_session, SQLTrackerStore.save
+    monkeypatch.setattr(store, "_read_session", lambda *a: reads.append(1) or read_session(*a))
+    monkeypatch.setattr(SQLTrackerStore, "save", lambda self, t: counted.append(1) or rasa_save(self, t))
+    turn(served, sender, "hi")
+    assert reads == [1]  # nothing stored yet (and that is remembered)
+    turn(served, sender, "naloxone")  # the first turn started a session: read back once
+    turn(served, sender, "1")
+    turn(served, sender, "yes")
+    assert reads == [1, 1] and counted == []
+    assert run(served.retrieve(sender)).current_slot_values()["location"] == "yes"
+    assert rows(db_url, sender) == 3 + 4 * 5
 
 
 def test_a_conversation_moved_to_another_server_and_back_is_never_stale(db_url, domain, sender):
