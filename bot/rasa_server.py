@@ -13,6 +13,9 @@ Found with py-spy on the SMS benchmark conversation (figures in bench/RESULTS.md
   Here `dask.core.get` evaluates the same graph in topological order: the same tasks, the same
   results.
 
+The service's tracker store (bot/tracker_store.py, named in the endpoints file directory/service.py
+writes) is Rasa's SQLTrackerStore with a per-process cache checked against the store on each message.
+
 Nothing else changes: NLU, predictions, actions and events are Rasa's own. bot/tests/test_rasa_server.py
 checks both against Rasa's originals. Pinned to rasa==3.6.21 (bot/requirements.txt): re-check the
 replaced methods when upgrading.
@@ -93,6 +96,9 @@ def apply() -> None:
 
 def main() -> None:
     apply()
+    # The tracker store the service's endpoints file names (directory/service.py): imported here so that
+    # a broken import stops the server, where Rasa would fall back to an in-memory store with a warning.
+    import bot.tracker_store  # noqa: F401
     from rasa.__main__ import main as rasa_main
     sys.argv[0] = "rasa"
     rasa_main()

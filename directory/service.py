@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 TRACKER_URL_VAR = "SIGNPOST_RASA_TRACKER_URL"  # read by Rasa from its environment (endpoints.yml ${...})
 LOCK_PASSWORD_VAR = "SIGNPOST_RASA_LOCK_PASSWORD"
+TRACKER_STORE_CLASS = "bot.tracker_store.CachedSQLTrackerStore"
 
 
 def run_dir(cfg: dict) -> Path:
@@ -44,7 +45,9 @@ def endpoints_yaml(cfg: dict) -> str:
     """Rasa's endpoints: the action server, the shared tracker store and, with Redis, the lock store."""
     lines = ["# Written by directory/service.py at start-up from the settings; edit bot/endpoints.yml or the environment.",
              "action_endpoint:", f"  url: http://127.0.0.1:{cfg['action_port']}/webhook",
-             "tracker_store:", "  type: SQL", f"  url: ${{{TRACKER_URL_VAR}}}"]
+             # Rasa's SQLTrackerStore (same tables) with a per-process cache checked against the store
+             # on every message: bot/tracker_store.py.
+             "tracker_store:", f"  type: {TRACKER_STORE_CLASS}", f"  url: ${{{TRACKER_URL_VAR}}}"]
     if cfg["redis_url"]:
         redis = urlsplit(cfg["redis_url"])
         lines += ["lock_store:", "  type: redis", f"  url: {redis.hostname or '127.0.0.1'}", f"  port: {redis.port or 6379}",

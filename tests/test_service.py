@@ -24,7 +24,7 @@ def test_the_embedded_default(tmp_path):
     assert all(conf.get(f"program:{p}", "autorestart") == "true" for p in programs)
     assert all(conf.get(f"program:{p}", "stopasgroup") == "true" for p in programs)
     assert "bot-serve-rasa RASA_PORT=5005" in conf.get("program:rasa-5005", "command")
-    assert endpoints["tracker_store"] == {"type": "SQL", "url": "${SIGNPOST_RASA_TRACKER_URL}"}
+    assert endpoints["tracker_store"] == {"type": "bot.tracker_store.CachedSQLTrackerStore", "url": "${SIGNPOST_RASA_TRACKER_URL}"}
     assert "lock_store" not in endpoints  # one Rasa: its own memory
     env = service.secret_env(cfg)
     assert env["SIGNPOST_RASA_TRACKER_URL"] == f"sqlite:///{tmp_path}/rasa_tracker.db" and "POSTGRESQL_SCHEMA" not in env

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -66,6 +67,9 @@ def sentence_embeddings(texts) -> "Any":
     return vectors
 
 
+_PREPARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # NeighbourSimilarity -> _prepared()
+
+
 class NeighbourSimilarity:
     """Per intent, the cosine similarity of the message to the nearest training example of that intent
     (one feature per intent), in the sentence-embedding space (`space="sentences"`) or in the
@@ -98,7 +102,38 @@ class NeighbourSimilarity:
             return self.vectorizer_.transform(texts)
         return np.asarray(sentence_embeddings(texts), dtype=np.float32)
 
+    def _prepared(self):
+        """Per fitted model, made once (kept beside the object, not in what skops saves): the training
+        vectors transposed, in CSR for the sparse space (what scipy converts them to on every product
+        otherwise), and the training rows ordered by intent with where each intent starts."""
+        import numpy as np
+        got = _PREPARED.get(self)
+        if got is None or got[0] is not self.vectors_:
+            right = self.vectors_.T
+            if hasattr(right, "tocsr"):
+                right = right.tocsr()
+            order = np.argsort(self.labels_, kind="stable")
+            starts = np.searchsorted(self.labels_[order], np.arange(len(self.classes_)))
+            complete = bool(len(order)) and np.all(np.diff(np.append(starts, len(order))) > 0)
+            got = (self.vectors_, right, order, starts if complete else None)
+            _PREPARED[self] = got
+        return got
+
     def _similarities(self, vectors, exclude=None):
+        import numpy as np
+        if exclude is not None or self.k != 1:
+            return self._similarities_by_intent(vectors, exclude)
+        _, right, order, starts = self._prepared()
+        if starts is None:
+            return self._similarities_by_intent(vectors, exclude)
+        sims = vectors @ right
+        if hasattr(sims, "toarray"):
+            sims = sims.toarray()
+        sims = np.asarray(sims, dtype=np.float32)
+        # The largest similarity within each intent's (contiguous) columns: the same maxima as the loop.
+        return np.maximum.reduceat(sims[:, order], starts, axis=1)
+
+    def _similarities_by_intent(self, vectors, exclude=None):
         import numpy as np
         sims = vectors @ self.vectors_.T
         if hasattr(sims, "toarray"):

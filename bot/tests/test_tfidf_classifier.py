@@ -85,3 +85,24 @@ def test_pipeline_with_sentence_features_survives_skops(tmp_path, extra_config, 
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     probe = texts + ["si claro", "nah"]
     assert (loaded.predict_proba(probe) == pipe.predict_proba(probe)).all()
+
+
+@pytest.mark.parametrize("space", ["sentences", "chars"])
+def test_neighbour_similarity_at_parse_time_equals_the_loop_over_intents(tmp_path, space):
+    """transform() takes each intent's maximum over its training rows in one pass (rows grouped by
+    intent, the sparse training matrix transposed once): exactly the numbers of the loop it replaces,
+    before and after a skops round trip (which keeps none of that preparation)."""
+    import numpy as np
+    from bot.nlu.tfidf_classifier import NeighbourSimilarity
+    texts = ["yes", "need a meeting tonight", "sure", "no", "sober house for women please", "nope", "aa near me",
+             "si claro", "ya no"]
+    y = ["affirm", "find_support_group", "affirm", "deny", "find_sober_living", "deny", "find_support_group",
+         "affirm", "deny"]
+    nb = NeighbourSimilarity(space=space).fit(texts, y)
+    probe = ["nah", "meeting tonite", "yes please", "women sober living", "claro que si", ""]
+    vectors = nb._vectors(probe)
+    assert np.array_equal(nb.transform(probe), nb._similarities_by_intent(vectors))
+    path = tmp_path / "nb.skops"
+    sio.dump(nb, path)
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert np.array_equal(loaded.transform(probe), nb._similarities_by_intent(vectors))

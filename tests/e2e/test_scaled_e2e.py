@@ -63,6 +63,34 @@ def test_conversations_reach_results_on_both_servers(stack):
     assert [s["status"] for s in health["rasa"]["servers"]] == ["ok", "ok"]
 
 
+def test_a_conversation_moved_between_servers_is_never_stale(stack):
+    """Each Rasa server keeps a cache of the conversations it handled (bot/tracker_store.py): a
+    conversation that goes to the other server and comes back must carry on from what the other one
+    wrote. The same script on one server alone is the control: the same actions, the same answers."""
+    first, second = (f"http://127.0.0.1:{p}" for p in stack.rasa_ports)
+    script = ["hi", "any NA meeting near 92701", "1", "yes"]
+
+    def say(server, sender, text):
+        r = requests.post(server + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+        assert r.status_code == 200
+        return [m.get("text", "") for m in r.json()]
+
+    def actions(server, sender):
+        events = requests.get(f"{server}/conversations/{sender}/tracker", timeout=30).json()["events"]
+        return [(e["event"], e.get("name") or (e.get("parse_data") or {}).get("intent", {}).get("name"))
+                for e in events if e["event"] in ("action", "user", "slot")]
+
+    moved, alone = f"moved-{time.time_ns()}", f"alone-{time.time_ns()}"
+    # The first server reads the conversation twice (its cache now holds it), the second answers the
+    # "1" (from the shared store), and the first answers the "yes": it must see the second's turn.
+    moved_answers = [say(server, moved, text) for server, text in zip([first, first, second, first], script)]
+    alone_answers = [say(first, alone, text) for text in script]
+    assert "1." in moved_answers[1][0] and moved_answers[2] and "1." not in moved_answers[2][0], moved_answers
+    assert [len(a) for a in moved_answers] == [len(a) for a in alone_answers]
+    assert moved_answers[3][0].split()[:3] == alone_answers[3][0].split()[:3], (moved_answers, alone_answers)
+    assert actions(first, moved) == actions(second, moved) == actions(first, alone)
+
+
 def test_a_killed_rasa_server_loses_no_conversation(stack):
     stack.kill_rasa(stack.rasa_ports[0])
     time.sleep(0.5)

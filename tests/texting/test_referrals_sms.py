@@ -254,5 +254,7 @@ def test_run_banner_names_the_urls_and_the_demo_logins(monkeypatch):
     text = banner({"PORT": "5123", "RASA_PORT": "5124", "ACTION_PORT": "5125"})
     assert "http://127.0.0.1:5123/dev/sms" in text and "http://127.0.0.1:5124" in text and "Ctrl-C" in text
     assert "recovery-demo-2026" in text
+    scaled = banner({"RASA_PORT": "7000", "RASA_INSTANCES": "3"})  # every Rasa instance, not the first only
+    assert "http://127.0.0.1:7000, http://127.0.0.1:7001, http://127.0.0.1:7002" in scaled
     monkeypatch.setitem(sys.modules, "web.cli.users", None)  # the staff pages absent: no logins, no crash
     assert "Demo logins" not in banner({})
