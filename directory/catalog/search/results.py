@@ -17,7 +17,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -30,6 +32,14 @@ from directory.catalog.search.when import MEETING_CATEGORY, meeting_start
 
 TIME_POOL = 40  # "tonight": the soonest of the nearest this many meetings that fit
 MAX_CANDIDATES = 3000  # listings read at most to fill a page of groups
+# Listings read per result wanted, before a database has told how many of its listings a group
+# holds: a Meeting Guide feed lists a weekday group several times.
+FIRST_READ_AHEAD = 3.0
+READ_AHEAD_MARGIN = 1.2
+# Listings per group seen lately, per database and kind of search: a directory of one listing a
+# group reads a page and two more, a meeting feed's reads what its groups swallow. Only where a
+# search starts: it still reads on until the page is full.
+_listings_per_group: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -95,7 +105,13 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
     wanted = query.offset + query.limit + 1
     if by_start:
         wanted = max(wanted, TIME_POOL)
-    fetch = min(MAX_CANDIDATES, wanted * 3)  # a Meeting Guide feed lists a weekday group several times
+    engine = conn.get_bind() if hasattr(conn, "get_bind") else conn.engine  # a Session's, or a Connection's
+    seen = _listings_per_group.get(engine)
+    if seen is None:
+        seen = _listings_per_group[engine] = {}
+    kind = (query.category, query.fellowship)
+    per_group = seen.get(kind, FIRST_READ_AHEAD)
+    fetch = min(MAX_CANDIDATES, max(wanted + 2, math.ceil(wanted * per_group * READ_AHEAD_MARGIN)))
     while True:
         result = search(conn, replace(query, offset=0, limit=fetch), now, listing_ids=False)
         by_entry = cards.load(conn, result.hits)
@@ -108,6 +124,9 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
             groups = [g for g in groups if g.distance_km < last]  # the last distance's may be partial
             break
         fetch = min(MAX_CANDIDATES, fetch * 3)
+    if groups:
+        listed = sum(len(g.hits) for g in groups)
+        seen[kind] = (per_group + listed / len(groups)) / 2 if kind in seen else listed / len(groups)
     return groups, complete and result.total is not None, result.searched_radius_km
 
 
