@@ -39,7 +39,7 @@ MAX_GROWTH = 8.0
 GROWTH_MARGIN = 1.3  # over the radius that would hold enough matches if the density were even
 
 
-@dataclass
+@dataclass(slots=True)  # a search makes one per hit
 class Hit:
     entry_id: int
     service_at_location_id: str | None  # None from search(..., listing_ids=False) until cards.load
@@ -259,7 +259,6 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
 
     With `listing_ids=False` the hits carry entry ids, positions and distances only: the result
     list reads each listing's ids with its card (directory.catalog.views), in the same query."""
-    now = now or dt.datetime.now(dt.timezone.utc)
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
     conn = session.connection() if isinstance(session, OrmSession) else session
     hints, hint_keys = _hints_of(conn), _hint_keys(query)
@@ -269,6 +268,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
         scored = _within(cands, query.origin, radius)
         if query.when:
             scored.sort()
+            now = now or dt.datetime.now(dt.timezone.utc)
             hits = _time_filter(conn, scored, "open" if query.open_now else query.when, now, wanted)
             found = len(hits)
         else:
