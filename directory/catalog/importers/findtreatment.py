@@ -10,17 +10,19 @@ takes insurance / Medicaid, sliding scale, women / men only, LGBTQ+, veterans, a
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from directory.catalog.importers import loader
+from directory.catalog.importers import pipeline
 from directory.catalog.importers.errors import ImportFailed, Report
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.runtime import progress_bar
 from directory.catalog.importers.fields import text
 from directory.catalog.importers.hsds_tables import HsdsWriter
+from directory.catalog.importers.json_stream import JsonList
 from directory.catalog.codes import language_code
-from directory.catalog.taxonomy import attribute_link, stable_id
+from directory.catalog.taxonomy import attribute_link_row, stable_id
 
 LABELS = {"TC": "Type of care", "SET": "Settings", "OT": "Opioid treatment", "PHR": "Medications",
           "SG": "Special programs", "AGE": "Ages", "GN": "Genders", "PAY": "Payment accepted",
@@ -63,22 +65,32 @@ def attributes_of(services: dict[str, str]) -> set[str]:
 
 
 def import_file(session, path, *, progress: bool = False) -> Report:
+    """Facilities are read one at a time (json_stream), so memory does not grow with the file; a
+    big file is read and checked in a second process while this one writes (importers/pipeline.py)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(path.name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                                      "is the file complete?") from None
-    rows = data.get("rows") if isinstance(data, dict) else data
-    if not isinstance(rows, list):
-        raise ImportFailed(path.name, "is not a FindTreatment export: expected {\"rows\": [...]} or a list of facilities")
+    size = path.stat().st_size
     report = Report(source=f"{path} (SAMHSA FindTreatment, ids 'samhsa:<frid>')")
-    writer = HsdsWriter(session, report)
-    with progress_bar(progress, total=len(rows), desc="facilities", unit="facilities") as bar:
-        for index, row in enumerate(rows, 1):
-            _facility(writer, path.name, index, row)
-            bar.update(1)
-    writer.finish()
+    big = size >= loader.BIG_IMPORT_BYTES
+    writer = HsdsWriter(session, report, big=big)
+
+    def read(writer: HsdsWriter) -> None:
+        rows = JsonList(path, "rows")
+        with progress_bar(progress, total=size, desc="facilities", unit="B", unit_scale=True) as bar:
+            for index, row in enumerate(rows, 1):
+                _facility(writer, path.name, index, row)
+                if index % 2000 == 0:
+                    bar.update(rows.position - bar.n)
+            bar.update(rows.position - bar.n)
+        if rows.shape not in ("list", "object-list"):
+            raise ImportFailed(path.name, "is not a FindTreatment export: expected {\"rows\": [...]} or a list of "
+                                          "facilities")
+        writer.finish()
+        writer.location_postcodes.clear()
+
+    if big and pipeline.available(writer.loader):
+        pipeline.run(writer, read)  # read and checked in a second process while this one writes
+    else:
+        read(writer)
     return finish(writer.loader, progress)
 
 
@@ -134,16 +146,11 @@ def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
             writer.add("phone", {"id": stable_id("samhsa-phone", service_id, key), "service_id": service_id,
                                  "number": number, "extension": extension, "type": "voice",
                                  "description": description}, where)
-    writer.add("attribute", _link(attribute_link(service_id, "in_person")), where)
+    writer.add("attribute", attribute_link_row(service_id, "in_person"), where)
     for code in sorted(attributes_of(services)):
-        writer.add("attribute", _link(attribute_link(service_id, code)), where)
+        writer.add("attribute", attribute_link_row(service_id, code), where)
     for name_ in re.split(r";\s*", services.get("OL", "")):
         code = language_code(name_)
         if code:
             writer.add("language", {"id": stable_id("samhsa-language", service_id, code), "service_id": service_id,
                                     "code": code, "name": name_}, where)
-
-
-def _link(attr) -> dict:
-    return {"id": attr.id, "link_id": attr.link_id, "link_entity": attr.link_entity, "link_type": attr.link_type,
-            "taxonomy_term_id": attr.taxonomy_term_id}
