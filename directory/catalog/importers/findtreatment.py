@@ -28,6 +28,10 @@ LABELS = {"TC": "Type of care", "SET": "Settings", "OT": "Opioid treatment", "PH
           "SG": "Special programs", "AGE": "Ages", "GN": "Genders", "PAY": "Payment accepted",
           "PYAS": "Payment assistance", "FT": "Facility type", "EMS": "Emergency services"}
 DESCRIPTION_CODES = ("TC", "FT", "SET", "OT", "PHR", "SG", "EMS")
+_FRID = re.compile(r"^[A-Za-z0-9_-]+$")
+_SUBSTANCE = re.compile(r"substance|co-occurring|addiction", re.I)
+_MAT = re.compile(r"accepts clients on opioid medication|methadone|buprenorphine|naltrexone")
+_LIST_SPLIT = re.compile(r";\s*")
 
 
 def _phone_parts(number: str) -> tuple[str, str | None]:
@@ -39,7 +43,7 @@ def attributes_of(services: dict[str, str]) -> set[str]:
     """Attribute codes from the facility's service codes ({'OT': 'Accepts clients on ...', ...})."""
     attrs = set()
     mat_text = " ".join(services.get(k, "") for k in ("OT", "PHR", "OM", "SET")).lower()
-    if re.search(r"accepts clients on opioid medication|methadone|buprenorphine|naltrexone", mat_text):
+    if _MAT.search(mat_text):
         attrs.add("mat_friendly")
     pay = services.get("PAY", "").lower()
     if "medicaid" in pay or "insurance" in pay:
@@ -76,8 +80,9 @@ def import_file(session, path, *, progress: bool = False) -> Report:
     def read(writer: HsdsWriter) -> None:
         rows = JsonList(path, "rows")
         with progress_bar(progress, total=size, desc="facilities", unit="B", unit_scale=True) as bar:
+            providers: dict[str, tuple] = {}
             for index, row in enumerate(rows, 1):
-                _facility(writer, path.name, index, row)
+                _facility(writer, path.name, index, row, providers)
                 if index % 2000 == 0:
                     bar.update(rows.position - bar.n)
             bar.update(rows.position - bar.n)
@@ -94,12 +99,13 @@ def import_file(session, path, *, progress: bool = False) -> Report:
     return finish(writer.loader, progress)
 
 
-def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
+def _facility(writer: HsdsWriter, label: str, index: int, row, providers: dict) -> None:
+    """One facility's rows. `providers`: provider key -> (organization id, (name, website)) last written."""
     where = f"{label}, facility {index}"
     if not isinstance(row, dict):
         raise ImportFailed(where, "is not a JSON object")
     frid = text(row.get("frid"))
-    if not frid or not re.match(r"^[A-Za-z0-9_-]+$", frid):
+    if not frid or not _FRID.match(frid):
         raise ImportFailed(where, "is missing or not an id", "frid", row.get("frid"))
     where = f"{label}, facility {index} (frid {frid[:12]}...)"
     provider = text(row.get("name1"), 300)
@@ -113,13 +119,19 @@ def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
         if isinstance(s, dict) and text(s.get("f2")) and text(s.get("f3")):
             services[text(s["f2"])] = text(s["f3"])
     kind = text(row.get("typeFacility")) or ""
-    substance = kind == "SA" or re.search(r"substance|co-occurring|addiction", " ".join(services.values()), re.I)
+    substance = kind == "SA" or _SUBSTANCE.search(" ".join(services.values()))
     category = "treatment" if substance else None
 
-    org_id = "samhsa:org:" + stable_id("samhsa-provider", provider.lower())
+    key = provider.lower()
+    website = text(row.get("website"))
+    org_id, last = providers.get(key) or (None, None)
+    if org_id is None or last != (provider, website):  # a provider's other facilities: the same row again
+        org_id = org_id or "samhsa:org:" + stable_id("samhsa-provider", key)
+        providers[key] = (org_id, (provider, website))
+        writer.add("organization", {"id": org_id, "name": provider, "website": website,
+                                    "description": "Listed by SAMHSA's FindTreatment.gov.", "_source": "samhsa"},
+                   where)
     service_id = location_id = "samhsa:" + frid[:40]
-    writer.add("organization", {"id": org_id, "name": provider, "website": text(row.get("website")),
-                                "description": "Listed by SAMHSA's FindTreatment.gov.", "_source": "samhsa"}, where)
     name = text(row.get("name2"), 300) or provider
     description = "\n".join(f"{LABELS[c]}: {services[c]}" for c in DESCRIPTION_CODES if c in services)
     eligibility = "; ".join(f"{LABELS[c]}: {services[c]}" for c in ("AGE", "GN") if c in services)
@@ -149,7 +161,7 @@ def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
     writer.add("attribute", attribute_link_row(service_id, "in_person"), where)
     for code in sorted(attributes_of(services)):
         writer.add("attribute", attribute_link_row(service_id, code), where)
-    for name_ in re.split(r";\s*", services.get("OL", "")):
+    for name_ in _LIST_SPLIT.split(services.get("OL", "")):
         code = language_code(name_)
         if code:
             writer.add("language", {"id": stable_id("samhsa-language", service_id, code), "service_id": service_id,

@@ -22,6 +22,7 @@ reported; locations get the time zone of their ZIP code (else of the nearest ZIP
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 
@@ -415,8 +416,11 @@ class HsdsWriter:
 def _zone(value) -> str | None:
     """An IANA time zone name (our export's `timezone_name`), or None when it is not one."""
     name = text(value, 64)
-    if not name:
-        return None
+    return _known_zone(name) if name else None
+
+
+@functools.lru_cache(maxsize=1024)  # a few hundred zones, on every location and schedule of an export
+def _known_zone(name: str) -> str | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
     try:
         ZoneInfo(name)
