@@ -12,8 +12,8 @@ larger of time's peak RSS and the sampled sum over the command's processes). For
                  schedules, languages, attributes with their taxonomy terms, service_at_locations
                  with the location, its address and accessibility, capacities on beds)
   211            `import-hsds FOLDER --source bench211`: the HSDS 1.x CSV layout of Open211 /
-                 Miami 211 (integer ids, 12 files, free-text hours, a weekday per schedule row,
-                 AIRS taxonomy codes, ~6 a service as in Miami)
+                 Miami 211 (integer ids, 12 files, free-text hours, a weekday per schedule row
+                 (~2.8 a service), AIRS taxonomy codes (~6 a service), as in Miami)
   findtreatment  `import-findtreatment facilities.json`: SAMHSA FindTreatment locator rows
                  ({page, totalPages, recordCount, rows}, each with its `services` codes)
 
@@ -237,7 +237,8 @@ def write_211(folder: Path, n: int, seed: int) -> int:
             out["phones.csv"].writerow([sid, sid, sid, "", "", sid, _phone(rng) + (" x12" if rng.random() < 0.1 else ""),
                                         "", "", "", ""])
             opens, closes = rng.choice(HOURS)
-            days = DAYS[:5] if rng.random() < 0.8 else DAYS[:rng.randint(1, 7)]
+            kind = rng.random()  # Miami: 2.8 schedule rows a service (weekdays; some none, some a few days)
+            days = DAYS[:5] if kind < 0.45 else DAYS[:rng.randint(1, 7)] if kind < 0.6 else ()
             for day in days:
                 schedule_row += 1
                 out["regular_schedules.csv"].writerow(["", sid, "", "", day, opens, closes,

@@ -62,8 +62,14 @@ class _Flattener:
             return []
         if not isinstance(value, list):
             raise ImportFailed(self.where(path), "is not a list", key)
-        return [(self._obj(v, f"{path}.{key}[{i}]" if path else f"{key}[{i}]"),
-                 f"{path}.{key}[{i}]" if path else f"{key}[{i}]") for i, v in enumerate(value)]
+        if not value:
+            return []
+        stem = f"{path}.{key}" if path else key
+        out = []
+        for i, v in enumerate(value):
+            where = f"{stem}[{i}]"
+            out.append((self._obj(v, where), where))
+        return out
 
     def _row(self, doc) -> dict:
         return {k: v for k, v in doc.items() if k not in NESTED_FIELDS}
