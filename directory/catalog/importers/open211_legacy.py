@@ -173,7 +173,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "id": term_id, "code": code, "name": clean(row["name"]), "description": clean(row["name"]),
             "parent_id": (f"airs:{parent}" if term_id.startswith("airs:") else f"{source}:taxonomy:{parent}")
             if parent else None, "taxonomy": vocabulary or "open211", "language": "en"}, where)
-    writer.resolve()
+    writer.table_done("taxonomy_term")  # no more rows of it: its indexes are built while the next files are read
 
     organizations = set()
     for where, row in file_rows("organizations.csv", ("id", "name")):
@@ -195,7 +195,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "name": clean(row.get("name")), "alternate_name": clean(row.get("alternate_name")),
             "description": clean(row.get("description")), "transportation": clean(row.get("transportation")),
             "latitude": row.get("latitude"), "longitude": row.get("longitude"), "location_type": "physical"}, where)
-    writer.resolve()
+    writer.table_done("location")
 
     for where, row in file_rows("services.csv", ("id", "organization_id", "name")):
         service_id, org_id = p(row["id"]), p(row["organization_id"])
@@ -216,13 +216,13 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "interpretation_services": clean(row.get("interpretation_services")),
             "application_process": clean(row.get("application_process")),
             "fees_description": clean(row.get("fees")), "eligibility_description": eligibility.get(service_id)}, where)
-    writer.resolve()
+    writer.table_done("organization")  # (stand-ins included)
 
     for where, row in file_rows("services_at_location.csv", ("id", "service_id", "location_id")):
         writer.add("service_at_location", {"id": p(row["id"]), "service_id": p(row["service_id"]),
                                            "location_id": p(row["location_id"]),
                                            "description": clean(row.get("description"))}, where)
-    writer.resolve()
+    writer.table_done("service_at_location")
 
     for where, row in file_rows("physical_addresses.csv", ("location_id",)):
         location_id = p(row["location_id"])
@@ -232,7 +232,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "city": clean(row.get("city")), "region": clean(row.get("region")),
             "state_province": text(row.get("state_province")), "postal_code": text(row.get("postal_code")),
             "country": text(row.get("country")) or "US", "address_type": "physical"}, where)
-    writer.resolve()
+    writer.table_done("address")
 
     for where, row in file_rows("phones.csv", ("number",)):
         raw = text(row.get("number"))
@@ -246,12 +246,12 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "organization_id": p(row.get("organization_id")), "number": number,
             "extension": text(row.get("extension")) or extension, "type": text(row.get("type")) or "voice",
             "description": clean(row.get("description"))}, where)
-    writer.resolve()
+    writer.table_done("phone")
 
     seen: dict[str, int] = {}
     for where, row in file_rows("regular_schedules.csv", ("weekday",)):
         _schedule(writer, report, source, p, row, where, seen)
-    writer.resolve()
+    writer.table_done("schedule")
 
     for where, row in file_rows("languages.csv", ("language",)):
         name = clean(row.get("language"))
@@ -262,7 +262,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
         writer.add("language", {"id": stable_id(source, "language", service_id or "", location_id or "", name),
                                 "service_id": service_id, "location_id": None if service_id else location_id,
                                 "name": name, "code": code}, where)
-    writer.resolve()
+    writer.table_done("language")
 
     for where, row in file_rows("accessibility_for_disabilities.csv", ("location_id",)):
         description = clean(row.get("accessibility"))
@@ -274,7 +274,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
                                      "details": clean(row.get("details"))}, where)
         if re.search(r"handicap|wheelchair|accessible|ada\b", (description or "").lower()):
             writer.add("attribute", attribute_link_row(location_id, "wheelchair", link_entity="location"), where)
-    writer.resolve()
+    writer.table_done("accessibility")
 
     for where, row in file_rows("services_taxonomy.csv", ("service_id", "taxonomy_id")):
         code = text(row["taxonomy_id"])
