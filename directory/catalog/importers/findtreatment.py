@@ -116,8 +116,10 @@ def _facility(writer: HsdsWriter, label: str, index: int, row, providers: dict) 
         raise ImportFailed(where, "is not a list", "services", services_raw)
     services = {}
     for s in services_raw:
-        if isinstance(s, dict) and text(s.get("f2")) and text(s.get("f3")):
-            services[text(s["f2"])] = text(s["f3"])
+        if isinstance(s, dict):
+            code, value = text(s.get("f2")), text(s.get("f3"))
+            if code and value:
+                services[code] = value
     kind = text(row.get("typeFacility")) or ""
     substance = kind == "SA" or _SUBSTANCE.search(" ".join(services.values()))
     category = "treatment" if substance else None
