@@ -76,6 +76,10 @@ class HsdsWriter:
         self.pending_limit = pending_limit
         self.known: dict[str, set[str]] = defaultdict(set)  # ids written by this import
         self.in_db: dict[str, set[str]] = defaultdict(set)
+        # Our own terms are in every database (the Loader's ensure_vocabulary, before any row):
+        # links to them need no lookup (HSDS JSON's pending rows would otherwise wait for the end).
+        self.in_db["taxonomy_term"].update(category_term_id(code) for code in CATEGORIES)
+        self.in_db["taxonomy_term"].update(attribute_term_id(code) for code in ATTRIBUTES)
         self.absent: dict[str, set[str]] = defaultdict(set)
         self.to_check: dict[str, set[str]] = defaultdict(set)
         self.pending: list[tuple[str, dict, str]] = []
