@@ -17,6 +17,7 @@ if not SHARED_DATA.exists():  # a checkout elsewhere: ../shared/data beside the 
 # A test needs a server when it starts PostgreSQL, the Twilio mock (Prism), wrk, Rasa or a browser.
 SERVER_FIXTURES = {"twilio_mock"}
 SERVER_MODULES = {"test_postgres.py", "test_postgres_pages.py", "test_postgres_urls.py", "test_bench_smoke.py",
+                  "test_bench_imports_smoke.py",
                   "test_gunicorn_errors.py"}
 
 

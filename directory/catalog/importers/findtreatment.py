@@ -10,22 +10,28 @@ takes insurance / Medicaid, sliding scale, women / men only, LGBTQ+, veterans, a
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from directory.catalog.importers import loader
+from directory.catalog.importers import pipeline
 from directory.catalog.importers.errors import ImportFailed, Report
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.runtime import progress_bar
 from directory.catalog.importers.fields import text
 from directory.catalog.importers.hsds_tables import HsdsWriter
+from directory.catalog.importers.json_stream import JsonList
 from directory.catalog.codes import language_code
-from directory.catalog.taxonomy import attribute_link, stable_id
+from directory.catalog.taxonomy import attribute_link_row, stable_id
 
 LABELS = {"TC": "Type of care", "SET": "Settings", "OT": "Opioid treatment", "PHR": "Medications",
           "SG": "Special programs", "AGE": "Ages", "GN": "Genders", "PAY": "Payment accepted",
           "PYAS": "Payment assistance", "FT": "Facility type", "EMS": "Emergency services"}
 DESCRIPTION_CODES = ("TC", "FT", "SET", "OT", "PHR", "SG", "EMS")
+_FRID = re.compile(r"^[A-Za-z0-9_-]+$")
+_SUBSTANCE = re.compile(r"substance|co-occurring|addiction", re.I)
+_MAT = re.compile(r"accepts clients on opioid medication|methadone|buprenorphine|naltrexone")
+_LIST_SPLIT = re.compile(r";\s*")
 
 
 def _phone_parts(number: str) -> tuple[str, str | None]:
@@ -37,7 +43,7 @@ def attributes_of(services: dict[str, str]) -> set[str]:
     """Attribute codes from the facility's service codes ({'OT': 'Accepts clients on ...', ...})."""
     attrs = set()
     mat_text = " ".join(services.get(k, "") for k in ("OT", "PHR", "OM", "SET")).lower()
-    if re.search(r"accepts clients on opioid medication|methadone|buprenorphine|naltrexone", mat_text):
+    if _MAT.search(mat_text):
         attrs.add("mat_friendly")
     pay = services.get("PAY", "").lower()
     if "medicaid" in pay or "insurance" in pay:
@@ -63,31 +69,43 @@ def attributes_of(services: dict[str, str]) -> set[str]:
 
 
 def import_file(session, path, *, progress: bool = False) -> Report:
+    """Facilities are read one at a time (json_stream), so memory does not grow with the file; a
+    big file is read and checked in a second process while this one writes (importers/pipeline.py)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(path.name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                                      "is the file complete?") from None
-    rows = data.get("rows") if isinstance(data, dict) else data
-    if not isinstance(rows, list):
-        raise ImportFailed(path.name, "is not a FindTreatment export: expected {\"rows\": [...]} or a list of facilities")
+    size = path.stat().st_size
     report = Report(source=f"{path} (SAMHSA FindTreatment, ids 'samhsa:<frid>')")
-    writer = HsdsWriter(session, report)
-    with progress_bar(progress, total=len(rows), desc="facilities", unit="facilities") as bar:
-        for index, row in enumerate(rows, 1):
-            _facility(writer, path.name, index, row)
-            bar.update(1)
-    writer.finish()
+    big = size >= loader.BIG_IMPORT_BYTES
+    writer = HsdsWriter(session, report, big=big)
+
+    def read(writer: HsdsWriter) -> None:
+        rows = JsonList(path, "rows")
+        with progress_bar(progress, total=size, desc="facilities", unit="B", unit_scale=True) as bar:
+            providers: dict[str, tuple] = {}
+            for index, row in enumerate(rows, 1):
+                _facility(writer, path.name, index, row, providers)
+                if index % 2000 == 0:
+                    bar.update(rows.position - bar.n)
+            bar.update(rows.position - bar.n)
+        if rows.shape not in ("list", "object-list"):
+            raise ImportFailed(path.name, "is not a FindTreatment export: expected {\"rows\": [...]} or a list of "
+                                          "facilities")
+        writer.finish()
+        writer.location_postcodes.clear()
+
+    if big and pipeline.available(writer.loader):
+        pipeline.run(writer, read)  # read and checked in a second process while this one writes
+    else:
+        read(writer)
     return finish(writer.loader, progress)
 
 
-def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
+def _facility(writer: HsdsWriter, label: str, index: int, row, providers: dict) -> None:
+    """One facility's rows. `providers`: provider key -> (organization id, (name, website)) last written."""
     where = f"{label}, facility {index}"
     if not isinstance(row, dict):
         raise ImportFailed(where, "is not a JSON object")
     frid = text(row.get("frid"))
-    if not frid or not re.match(r"^[A-Za-z0-9_-]+$", frid):
+    if not frid or not _FRID.match(frid):
         raise ImportFailed(where, "is missing or not an id", "frid", row.get("frid"))
     where = f"{label}, facility {index} (frid {frid[:12]}...)"
     provider = text(row.get("name1"), 300)
@@ -98,16 +116,24 @@ def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
         raise ImportFailed(where, "is not a list", "services", services_raw)
     services = {}
     for s in services_raw:
-        if isinstance(s, dict) and text(s.get("f2")) and text(s.get("f3")):
-            services[text(s["f2"])] = text(s["f3"])
+        if isinstance(s, dict):
+            code, value = text(s.get("f2")), text(s.get("f3"))
+            if code and value:
+                services[code] = value
     kind = text(row.get("typeFacility")) or ""
-    substance = kind == "SA" or re.search(r"substance|co-occurring|addiction", " ".join(services.values()), re.I)
+    substance = kind == "SA" or _SUBSTANCE.search(" ".join(services.values()))
     category = "treatment" if substance else None
 
-    org_id = "samhsa:org:" + stable_id("samhsa-provider", provider.lower())
+    key = provider.lower()
+    website = text(row.get("website"))
+    org_id, last = providers.get(key) or (None, None)
+    if org_id is None or last != (provider, website):  # a provider's other facilities: the same row again
+        org_id = org_id or "samhsa:org:" + stable_id("samhsa-provider", key)
+        providers[key] = (org_id, (provider, website))
+        writer.add("organization", {"id": org_id, "name": provider, "website": website,
+                                    "description": "Listed by SAMHSA's FindTreatment.gov.", "_source": "samhsa"},
+                   where)
     service_id = location_id = "samhsa:" + frid[:40]
-    writer.add("organization", {"id": org_id, "name": provider, "website": text(row.get("website")),
-                                "description": "Listed by SAMHSA's FindTreatment.gov.", "_source": "samhsa"}, where)
     name = text(row.get("name2"), 300) or provider
     description = "\n".join(f"{LABELS[c]}: {services[c]}" for c in DESCRIPTION_CODES if c in services)
     eligibility = "; ".join(f"{LABELS[c]}: {services[c]}" for c in ("AGE", "GN") if c in services)
@@ -121,8 +147,11 @@ def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
     writer.add("service", {"id": service_id, "organization_id": org_id, "name": name, "url": text(row.get("website")),
                            "description": description or None, "eligibility_description": eligibility or None,
                            "fees_description": fees or None, "status": "active", "_category": category}, where)
-    writer.add("service_at_location", {"id": stable_id("samhsa-sal", service_id), "service_id": service_id,
-                                       "location_id": location_id}, where)
+    # Rows made wholly here, from ids just written and our own terms, need none of the writer's
+    # checks: straight to the Loader (half of a facility's rows).
+    add = writer.loader.add
+    add("service_at_location", {"id": stable_id("samhsa-sal", service_id), "service_id": service_id,
+                                "location_id": location_id, "description": None})
     writer.add("address", {"id": stable_id("samhsa-address", location_id), "location_id": location_id,
                            "address_1": text(row.get("street1")), "address_2": text(row.get("street2")),
                            "city": text(row.get("city")), "state_province": text(row.get("state")),
@@ -134,16 +163,11 @@ def _facility(writer: HsdsWriter, label: str, index: int, row) -> None:
             writer.add("phone", {"id": stable_id("samhsa-phone", service_id, key), "service_id": service_id,
                                  "number": number, "extension": extension, "type": "voice",
                                  "description": description}, where)
-    writer.add("attribute", _link(attribute_link(service_id, "in_person")), where)
+    add("attribute", attribute_link_row(service_id, "in_person"))
     for code in sorted(attributes_of(services)):
-        writer.add("attribute", _link(attribute_link(service_id, code)), where)
-    for name_ in re.split(r";\s*", services.get("OL", "")):
+        add("attribute", attribute_link_row(service_id, code))
+    for name_ in _LIST_SPLIT.split(services.get("OL", "")):
         code = language_code(name_)
         if code:
             writer.add("language", {"id": stable_id("samhsa-language", service_id, code), "service_id": service_id,
                                     "code": code, "name": name_}, where)
-
-
-def _link(attr) -> dict:
-    return {"id": attr.id, "link_id": attr.link_id, "link_entity": attr.link_entity, "link_type": attr.link_type,
-            "taxonomy_term_id": attr.taxonomy_term_id}

@@ -10,14 +10,16 @@ the file and the JSON path of the object, e.g. `service_full.json, service_at_lo
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from directory.catalog.importers import loader
+from directory.catalog.importers import pipeline
 from directory.catalog.importers.errors import ImportFailed, Report
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.runtime import progress_bar
 from directory.catalog.importers.fields import text
 from directory.catalog.importers.hsds_tables import HsdsWriter
+from directory.catalog.importers.json_stream import JsonList
 
 NESTED_FIELDS = {"phones", "schedules", "languages", "attributes", "service_at_locations", "location", "service",
                  "organization", "services", "locations", "addresses", "accessibility", "contacts", "funding",
@@ -60,8 +62,14 @@ class _Flattener:
             return []
         if not isinstance(value, list):
             raise ImportFailed(self.where(path), "is not a list", key)
-        return [(self._obj(v, f"{path}.{key}[{i}]" if path else f"{key}[{i}]"),
-                 f"{path}.{key}[{i}]" if path else f"{key}[{i}]") for i, v in enumerate(value)]
+        if not value:
+            return []
+        stem = f"{path}.{key}" if path else key
+        out = []
+        for i, v in enumerate(value):
+            where = f"{stem}[{i}]"
+            out.append((self._obj(v, where), where))
+        return out
 
     def _row(self, doc) -> dict:
         return {k: v for k, v in doc.items() if k not in NESTED_FIELDS}
@@ -187,24 +195,16 @@ class _Flattener:
         self.w.add("taxonomy_term", row, self.where(path))
 
 
-def _load(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(path.name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                                      "is the file complete?") from None
-    except UnicodeDecodeError:
-        raise ImportFailed(path.name, "is not UTF-8 text") from None
-
-
-def _documents(data, label):
-    if isinstance(data, dict) and isinstance(data.get("contents"), list):
-        data = data["contents"]
-    if isinstance(data, list):
-        return [(doc, f"[{i}]") for i, doc in enumerate(data)]
-    if isinstance(data, dict):
-        return [(data, "")]
-    raise ImportFailed(label, "is not an HSDS document or a list of them")
+def _documents(path: Path):
+    """(document, its JSON path) of one file, read one document at a time (json_stream): a list,
+    a paged list (`{"contents": [...]}`) or a single document."""
+    stream = JsonList(path, "contents")
+    for i, doc in enumerate(stream):
+        yield doc, f"[{i}]"
+    if stream.shape == "object":
+        yield stream.document, ""
+    elif stream.shape == "other":
+        raise ImportFailed(path.name, "is not an HSDS document or a list of them")
 
 
 def _file_order(path: Path) -> tuple:
@@ -215,19 +215,34 @@ def _file_order(path: Path) -> tuple:
 
 
 def import_files(session, files: list[Path], label: str, *, progress: bool = False) -> Report:
+    """Documents are read one at a time, so memory does not grow with the files; big files are read
+    and checked in a second process while this one writes (importers/pipeline.py)."""
     report = Report(source=f"{label} (HSDS 3.0 JSON)")
-    writer = HsdsWriter(session, report, pending_limit=None)  # files may refer to each other: resolve at the end
-    with progress_bar(progress, total=len(files), desc="HSDS JSON", unit="files") as bar:
-        for path in sorted(files, key=_file_order):
-            flattener = _Flattener(writer, path.name)
-            documents = _documents(_load(path), path.name)
-            if len(files) > 1 and documents and isinstance(documents[0][0], dict) and kind_of(documents[0][0]) is None:
-                report.warn("files in the folder that are not HSDS documents were skipped", path.name)
-                continue  # e.g. the examples' base.json (API metadata) beside the documents
-            for doc, doc_path in documents:
-                flattener.document(doc, doc_path)
-            bar.update(1)
-    writer.finish()
+    total = sum(p.stat().st_size for p in files)
+    big = total >= loader.BIG_IMPORT_BYTES
+    # Files may refer to each other: ids not yet seen are resolved at the end.
+    writer = HsdsWriter(session, report, pending_limit=None, big=big)
+
+    def read(writer: HsdsWriter) -> None:
+        with progress_bar(progress, total=len(files), desc="HSDS JSON", unit="files") as bar:
+            for path in sorted(files, key=_file_order):
+                flattener = _Flattener(writer, path.name)
+                documents = _documents(path)
+                for n, (doc, doc_path) in enumerate(documents):
+                    if n == 0 and len(files) > 1 and isinstance(doc, dict) and kind_of(doc) is None:
+                        report.warn("files in the folder that are not HSDS documents were skipped", path.name)
+                        for _rest in documents:  # (still read through: a broken file is an error)
+                            pass
+                        break  # e.g. the examples' base.json (API metadata) beside the documents
+                    flattener.document(doc, doc_path)
+                bar.update(1)
+        writer.finish()
+        writer.location_postcodes.clear()
+
+    if big and pipeline.available(writer.loader):
+        pipeline.run(writer, read)  # read and checked in a second process while this one writes
+    else:
+        read(writer)
     return finish(writer.loader, progress)
 
 

@@ -22,6 +22,7 @@ reported; locations get the time zone of their ZIP code (else of the nearest ZIP
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 
@@ -75,6 +76,10 @@ class HsdsWriter:
         self.pending_limit = pending_limit
         self.known: dict[str, set[str]] = defaultdict(set)  # ids written by this import
         self.in_db: dict[str, set[str]] = defaultdict(set)
+        # Our own terms are in every database (the Loader's ensure_vocabulary, before any row):
+        # links to them need no lookup (HSDS JSON's pending rows would otherwise wait for the end).
+        self.in_db["taxonomy_term"].update(category_term_id(code) for code in CATEGORIES)
+        self.in_db["taxonomy_term"].update(attribute_term_id(code) for code in ATTRIBUTES)
         self.absent: dict[str, set[str]] = defaultdict(set)
         self.to_check: dict[str, set[str]] = defaultdict(set)
         self.pending: list[tuple[str, dict, str]] = []
@@ -415,8 +420,11 @@ class HsdsWriter:
 def _zone(value) -> str | None:
     """An IANA time zone name (our export's `timezone_name`), or None when it is not one."""
     name = text(value, 64)
-    if not name:
-        return None
+    return _known_zone(name) if name else None
+
+
+@functools.lru_cache(maxsize=1024)  # a few hundred zones, on every location and schedule of an export
+def _known_zone(name: str) -> str | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
     try:
         ZoneInfo(name)

@@ -24,9 +24,12 @@ the import and name the file, the row and the field, as for 3.0.
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
+from directory.catalog.importers import loader
+from directory.catalog.importers import pipeline
 from directory.catalog.importers.errors import ImportFailed, Report
 from directory.catalog.importers.finish import finish
 from directory.catalog.importers.runtime import progress_bar
@@ -34,7 +37,7 @@ from directory.catalog.importers.fields import text
 from directory.catalog.importers.hsds_csv import read_rows
 from directory.catalog.importers.hsds_tables import HsdsWriter
 from directory.catalog.codes import language_code
-from directory.catalog.taxonomy import attribute_link, stable_id
+from directory.catalog.taxonomy import attribute_link_row, stable_id
 
 LEGACY_MARKERS = ("services_at_location.csv", "physical_addresses.csv", "regular_schedules.csv",
                   "services_taxonomy.csv")
@@ -56,12 +59,15 @@ def clean(value) -> str | None:
     value = text(value)
     if value is None:
         return None
-    value = value.replace("\\n", "\n")
-    for bad, good in MOJIBAKE.items():
-        value = value.replace(bad, good)
+    if "\\n" in value:
+        value = value.replace("\\n", "\n")
+    if "GÇ" in value:  # every MOJIBAKE key starts so
+        for bad, good in MOJIBAKE.items():
+            value = value.replace(bad, good)
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hours ("9:00am", "5:00pm") on most rows
 def parse_hours(value: str, is_closing: bool, opens_minutes: int | None = None) -> int | None:
     """'9:00am' -> 540, '830am' -> 510, '5:00' closing after a morning opening -> 1020; None if unreadable."""
     v = _compact_hours(value)
@@ -108,8 +114,27 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
     if not (folder / "services.csv").is_file():
         raise ImportFailed(str(folder), "has no services.csv: is it an HSDS 1.x export?")
     report = Report(source=f"{folder} (HSDS 1.x CSV, ids '{source}:<id>')")
-    writer = HsdsWriter(session, report)
-    p = lambda value: f"{source}:{value.strip()}" if value and value.strip() else None  # noqa: E731
+    total = sum(f.stat().st_size for f in folder.glob("*.csv"))
+    big = total >= loader.BIG_IMPORT_BYTES
+    writer = HsdsWriter(session, report, big=big)
+    if big and pipeline.available(writer.loader):
+        pipeline.run(writer, lambda writer: _read(writer, folder, source, progress))  # in a second process
+    else:
+        _read(writer, folder, source, progress)
+    return finish(writer.loader, progress)
+
+
+def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None:
+    """Every file of the export through the writer, parents first (in the reading process of a big import)."""
+    report = writer.report
+    prefix = f"{source}:"
+
+    def p(value):
+        if value:
+            value = value.strip()
+            if value:
+                return prefix + value
+        return None
 
     def rows(name, required=()):
         path = folder / name
@@ -120,8 +145,9 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
         if not path.is_file():
             return
         with progress_bar(progress, desc=name, unit=" rows") as bar:
-            for item in read_rows(path, required=required):
-                bar.update(1)
+            for n, item in enumerate(read_rows(path, required=required), 1):
+                if n % 1000 == 0:
+                    bar.update(1000)
                 yield item
 
     # Read first: ZIPs (to place and zone locations), eligibility (a column of services in 3.0).
@@ -147,7 +173,7 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
             "id": term_id, "code": code, "name": clean(row["name"]), "description": clean(row["name"]),
             "parent_id": (f"airs:{parent}" if term_id.startswith("airs:") else f"{source}:taxonomy:{parent}")
             if parent else None, "taxonomy": vocabulary or "open211", "language": "en"}, where)
-    writer.resolve()
+    writer.table_done("taxonomy_term")  # no more rows of it: its indexes are built while the next files are read
 
     organizations = set()
     for where, row in file_rows("organizations.csv", ("id", "name")):
@@ -169,7 +195,7 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
             "name": clean(row.get("name")), "alternate_name": clean(row.get("alternate_name")),
             "description": clean(row.get("description")), "transportation": clean(row.get("transportation")),
             "latitude": row.get("latitude"), "longitude": row.get("longitude"), "location_type": "physical"}, where)
-    writer.resolve()
+    writer.table_done("location")
 
     for where, row in file_rows("services.csv", ("id", "organization_id", "name")):
         service_id, org_id = p(row["id"]), p(row["organization_id"])
@@ -190,13 +216,13 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
             "interpretation_services": clean(row.get("interpretation_services")),
             "application_process": clean(row.get("application_process")),
             "fees_description": clean(row.get("fees")), "eligibility_description": eligibility.get(service_id)}, where)
-    writer.resolve()
+    writer.table_done("organization")  # (stand-ins included)
 
     for where, row in file_rows("services_at_location.csv", ("id", "service_id", "location_id")):
         writer.add("service_at_location", {"id": p(row["id"]), "service_id": p(row["service_id"]),
                                            "location_id": p(row["location_id"]),
                                            "description": clean(row.get("description"))}, where)
-    writer.resolve()
+    writer.table_done("service_at_location")
 
     for where, row in file_rows("physical_addresses.csv", ("location_id",)):
         location_id = p(row["location_id"])
@@ -206,7 +232,7 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
             "city": clean(row.get("city")), "region": clean(row.get("region")),
             "state_province": text(row.get("state_province")), "postal_code": text(row.get("postal_code")),
             "country": text(row.get("country")) or "US", "address_type": "physical"}, where)
-    writer.resolve()
+    writer.table_done("address")
 
     for where, row in file_rows("phones.csv", ("number",)):
         raw = text(row.get("number"))
@@ -220,12 +246,12 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
             "organization_id": p(row.get("organization_id")), "number": number,
             "extension": text(row.get("extension")) or extension, "type": text(row.get("type")) or "voice",
             "description": clean(row.get("description"))}, where)
-    writer.resolve()
+    writer.table_done("phone")
 
     seen: dict[str, int] = {}
     for where, row in file_rows("regular_schedules.csv", ("weekday",)):
         _schedule(writer, report, source, p, row, where, seen)
-    writer.resolve()
+    writer.table_done("schedule")
 
     for where, row in file_rows("languages.csv", ("language",)):
         name = clean(row.get("language"))
@@ -236,7 +262,7 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
         writer.add("language", {"id": stable_id(source, "language", service_id or "", location_id or "", name),
                                 "service_id": service_id, "location_id": None if service_id else location_id,
                                 "name": name, "code": code}, where)
-    writer.resolve()
+    writer.table_done("language")
 
     for where, row in file_rows("accessibility_for_disabilities.csv", ("location_id",)):
         description = clean(row.get("accessibility"))
@@ -247,10 +273,8 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
                                      "location_id": location_id, "description": description,
                                      "details": clean(row.get("details"))}, where)
         if re.search(r"handicap|wheelchair|accessible|ada\b", (description or "").lower()):
-            link = attribute_link(location_id, "wheelchair", link_entity="location")
-            writer.add("attribute", {"id": link.id, "link_id": location_id, "link_entity": "location",
-                                     "link_type": link.link_type, "taxonomy_term_id": link.taxonomy_term_id}, where)
-    writer.resolve()
+            writer.add("attribute", attribute_link_row(location_id, "wheelchair", link_entity="location"), where)
+    writer.table_done("accessibility")
 
     for where, row in file_rows("services_taxonomy.csv", ("service_id", "taxonomy_id")):
         code = text(row["taxonomy_id"])
@@ -260,7 +284,7 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
             "link_id": service_id, "link_entity": "service", "link_type": "taxonomy",
             "taxonomy_term_id": term_ids.get(code, f"airs:{code}"), "value": text(row.get("taxonomy_detail"))}, where)
     writer.finish()
-    return finish(writer.loader, progress)
+    writer.location_postcodes.clear()
 
 
 def _schedule(writer, report, source, p, row, where, seen) -> None:

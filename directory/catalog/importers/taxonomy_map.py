@@ -8,6 +8,8 @@ specific wins, in the order of CATEGORY_RULES.
 """
 from __future__ import annotations
 
+import functools
+
 # (category, code prefixes that map, prefixes excluded from them)
 CATEGORY_RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     # Recovery homes / halfway houses (transitional residential substance use services).
@@ -37,14 +39,31 @@ def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
     return any(code == p or code.startswith(p + ".") or code.startswith(p + "-") for p in prefixes)
 
 
+@functools.lru_cache(maxsize=65536)  # a 211 export has a few thousand codes, on millions of rows
+def _code_categories(code: str) -> frozenset[str]:
+    return frozenset(category for category, include, exclude in CATEGORY_RULES
+                     if _matches(code, include) and not _matches(code, exclude))
+
+
+@functools.lru_cache(maxsize=65536)
+def _code_attributes(code: str) -> frozenset[str]:
+    return frozenset(attr for attr, prefixes in ATTRIBUTE_RULES if _matches(code, prefixes))
+
+
 def category_for_codes(codes) -> str | None:
-    codes = [c.strip() for c in codes if c]
-    for category, include, exclude in CATEGORY_RULES:
-        if any(_matches(c, include) and not _matches(c, exclude) for c in codes):
+    found = set()
+    for c in codes:
+        if c:
+            found |= _code_categories(c.strip())
+    for category, _include, _exclude in CATEGORY_RULES:
+        if category in found:
             return category
     return None
 
 
 def attributes_for_codes(codes) -> set[str]:
-    codes = [c.strip() for c in codes if c]
-    return {attr for attr, prefixes in ATTRIBUTE_RULES if any(_matches(c, prefixes) for c in codes)}
+    out: set[str] = set()
+    for c in codes:
+        if c:
+            out |= _code_attributes(c.strip())
+    return out
