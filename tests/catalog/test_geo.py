@@ -13,7 +13,11 @@ lons = st.floats(min_value=-180, max_value=180, allow_nan=False)
 
 @given(lats, lons, lats, lons)
 def test_distance_matches_geopy_great_circle(a, b, c, d):
-    assert geo.distance_km(a, b, c, d) == pytest.approx(great_circle((a, b), (c, d)).km, abs=1e-6)
+    expected = great_circle((a, b), (c, d)).km
+    # Near the antipode the haversine's asin(sqrt(h)) has h ~ 1, where it keeps only ~sqrt(machine
+    # epsilon) of precision (~1e-4 km on Earth); no search reaches that far (MAX_RADIUS_KM).
+    tolerance = 1e-6 if expected < 15_000 else 1e-3
+    assert geo.distance_km(a, b, c, d) == pytest.approx(expected, abs=tolerance)
 
 
 @settings(max_examples=300)

@@ -11,7 +11,7 @@ import pytest
 from directory import db
 from directory.catalog.importers import ImportFailed, findtreatment, import_hsds_path
 from tests.catalog.import_helpers import counts
-from tests.catalog.test_import_hsds import _table_dump
+from tests.catalog.import_helpers import table_dump as _table_dump
 
 N = 2300  # more than a batch (2,000 rows): id lookups between batches
 
