@@ -29,6 +29,11 @@ class JsonList:
         self.document: dict | None = None  # the top-level object, without the list under key
         self.position = 0  # characters read so far (for progress)
 
+    @property
+    def consumed(self) -> int:
+        """Characters decoded so far (for a progress estimate)."""
+        return self.position - len(getattr(self, "_buf", "")) + getattr(self, "_pos", 0)
+
     # ---- reading
 
     def __iter__(self):

@@ -88,64 +88,50 @@ def load_json(path_or_url: str, what: str, timeout: float = 30.0):
 
 
 class FeedRecords:
-    """A feed's records, read as they are needed: a JSON list streams record by record (a state's
-    feed of a million meetings would take ~2 GB as Python objects read whole); another shape (an
-    object holding the list) is read whole. Use it in a `with` block (the file is closed). `head`: the first records, read at once (what a
-    feed's fellowship is told from); `estimated_count`: for the progress bar. Iterate once. A
-    syntax error met on the way is an ImportFailed, raised inside the import's transaction, so
-    a broken file still changes nothing."""
+    """A feed's records, read as they are needed: a file's list streams record by record
+    (json_stream.JsonList: a state's feed of a million meetings would take ~2 GB as Python objects
+    read whole); a URL's answer is read whole. `list_key`: the list may also sit under this key of
+    a top-level object. `head`: the first records, read at once (what a feed's fellowship is told
+    from); `estimated_count`: for the progress bar. Iterate once, in a `with` block (the file is
+    closed). A syntax error met on the way is an ImportFailed raised inside the import's
+    transaction, so a broken file still changes nothing."""
 
     HEAD = 500
 
     def __init__(self, path_or_url: str, what: str, timeout: float = 30.0, list_key: str | None = None):
-        import io
-        import ijson
+        import itertools
+        from directory.catalog.importers.json_stream import JsonList
         self.label = path_or_url
         source = _fetch(path_or_url, what, timeout)
-        self.nbytes = len(source) if isinstance(source, bytes) else source.stat().st_size
-        self._file = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
-        first = self._first_byte()
-        if first == b"[":
-            self._rest = ijson.items(self._file, "item", use_float=True)
-        else:  # an object (e.g. {"meetings": [...]}) or not JSON: read whole, the old way
-            self._file.seek(0)
+        self._stream = None
+        if isinstance(source, bytes):
             try:
-                data = json.loads(self._file.read().decode("utf-8-sig"))
+                data = json.loads(source.decode("utf-8-sig"))
             except UnicodeDecodeError as exc:
                 raise ImportFailed(self.label, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
             except json.JSONDecodeError as exc:
                 raise _not_json(self.label, exc) from None
-            finally:
-                self._file.close()
             if list_key and isinstance(data, dict) and isinstance(data.get(list_key), list):
                 data = data[list_key]
             if not isinstance(data, list):
                 raise ImportFailed(self.label, f"is not {what}: expected a JSON list of meetings.")
-            self._rest = iter(data)
-        self.head = self._take(self.HEAD)
-        per_record = (self._file.tell() / len(self.head)) if first == b"[" and self.head else 0
-        self.estimated_count = (round(self.nbytes / per_record) if per_record and len(self.head) == self.HEAD
+            self._records = iter(data)
+            self.head = list(itertools.islice(self._records, self.HEAD))
+            self.estimated_count = len(data)
+            return
+        self._stream = JsonList(source, key=list_key)
+        self._records = iter(self._stream)
+        self.head = list(itertools.islice(self._records, self.HEAD))
+        if len(self.head) < self.HEAD and self._stream.shape not in ("list", "object-list"):
+            self.close()
+            raise ImportFailed(self.label, f"is not {what}: expected a JSON list of meetings.")
+        per_record = self._stream.consumed / len(self.head) if self.head else 0
+        self.estimated_count = (round(source.stat().st_size / per_record) if per_record and len(self.head) == self.HEAD
                                 else len(self.head))
 
-    def _first_byte(self) -> bytes:
-        if self._file.read(3) != b"\xef\xbb\xbf":  # a UTF-8 byte order mark
-            self._file.seek(0)
-        while (byte := self._file.read(1)) and byte.isspace():
-            pass
-        if byte == b"[":
-            self._file.seek(self._file.tell() - 1)
-        return byte
-
-    def _take(self, n: int) -> list:
-        import itertools
-        try:
-            return list(itertools.islice(self._rest, n))
-        except Exception as exc:  # ijson's IncompleteJSONError / JSONError
-            self._file.close()
-            raise _not_json(self.label, exc) from None
-
     def close(self) -> None:
-        self._file.close()
+        if self._stream is not None:
+            self._records.close()  # the reader's generator: closes the file
 
     def __enter__(self):
         return self
@@ -154,12 +140,8 @@ class FeedRecords:
         self.close()
 
     def __iter__(self):
-        try:
-            yield from self.head
-            while chunk := self._take(CHUNK):
-                yield from chunk
-        finally:
-            self._file.close()
+        yield from self.head
+        yield from self._records
 
 
 def check_not_empty(meetings, label: str) -> None:
