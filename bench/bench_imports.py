@@ -44,11 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
+from bench.results_file import write_section  # noqa: E402
 from bench.bench_search import VENV_BIN, machine, timed_command  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Imports"
-NOTES = "### Notes"  # hand-written, kept across runs
 FORMATS = ("hsds-json", "211", "findtreatment")
 GOAL_S_PER_MILLION = 200
 MEMORY_GOAL_MB = 2048
@@ -388,22 +388,6 @@ def render(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, results: Path = RESULTS) -> None:
-    """Replace our section of bench/RESULTS.md, keeping its hand-written NOTES subsection."""
-    current = results.read_text() if results.exists() else "# Benchmark results\n"
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        new = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        end = len(current) if end < 0 else end + 1
-        old = current[start:end]
-        notes = old[old.index(NOTES):].rstrip("\n") + "\n" if NOTES in old else ""
-        new = current[:start] + text + ("\n" + notes if notes else "") + ("\n" if end < len(current) else "") \
-            + current[end:]
-    results.write_text(new)
-
-
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -431,7 +415,7 @@ def main(argv=None) -> dict:
         if not args.quiet:
             print(text)
     else:
-        write_section(text, args.results)
+        write_section(text, SECTION, args.results)
     return report
 
 

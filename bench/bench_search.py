@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import synthetic  # noqa: E402
+from bench.results_file import write_section  # noqa: E402
 from directory import db  # noqa: E402
 from directory.catalog import geo  # noqa: E402
 from directory.catalog.codes import CATEGORY_CODES  # noqa: E402
@@ -515,13 +516,12 @@ def main(argv=None) -> dict:
     if args.no_write:
         print(text)
     else:
-        write_section(text, args.results)
+        write_section(text, SECTION, args.results)
         _say(args, f"wrote {SECTION!r} in {args.results} ({report['wall_s'] / 60:.1f} min)")
     return report
 
 
 # --- RESULTS.md ------------------------------------------------------------------------------
-NOTES = "### Notes"  # a hand-written subsection at the end of our section, kept across runs
 # Import goals (seconds) by importer and size; 2 GB of peak memory at every size.
 IMPORT_GOALS_S = {("meetings", 100_000): 20, ("meetings", 1_000_000): 180,
                   ("hsds", 100_000): 20, ("hsds", 1_000_000): 180}
@@ -680,23 +680,6 @@ def _generation_note(report) -> str:
             parts.append(f"writing the {s['n']:,} meeting feed: {s['meetings_import']['feed_write_s'] / 60:.1f} min")
     return ", ".join(parts) + "; cached in bench/out/ for the next run" if parts else \
         "synthetic data from the bench/out/ cache"
-
-
-def write_section(text: str, results: Path = RESULTS) -> None:
-    """Replace our section of bench/RESULTS.md (other sections belong to other benchmarks), keeping
-    its hand-written NOTES subsection."""
-    current = results.read_text() if results.exists() else "# Benchmark results\n"
-    start = current.find(SECTION + "\n")
-    if start < 0:
-        new = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        end = len(current) if end < 0 else end + 1
-        old = current[start:end]
-        notes = old[old.index(NOTES):].rstrip("\n") + "\n" if NOTES in old else ""
-        new = current[:start] + text + ("\n" + notes if notes else "") + ("\n" if end < len(current) else "") \
-            + current[end:]
-    results.write_text(new)
 
 
 if __name__ == "__main__":

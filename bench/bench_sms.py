@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from bench.results_file import write_section  # noqa: E402
 from tests.e2e.sms_stack import SmsStack, missing_parts  # noqa: E402
 
 # One conversation: what a person texts to get to a referral (the bot searches, shows, refers).
@@ -168,22 +169,6 @@ def machine() -> str:
                 if line.startswith("model name")), platform.processor())
     mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
     return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), {mem} GB RAM, Python {platform.python_version()}"
-
-
-NOTES = "### Notes"  # a hand-written subsection at the end of our section, kept across runs
-
-
-def write_section(text: str, path: Path | None = None) -> None:
-    """Replace the `## SMS gateway` section of bench/RESULTS.md, leaving the others alone and
-    keeping the section's hand-written NOTES subsection."""
-    path = path or ROOT / "bench" / "RESULTS.md"
-    current = path.read_text() if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(r"^## SMS gateway\n.*?(?=^## |\Z)", re.S | re.M)
-    old = pattern.search(current)
-    notes = old.group(0)[old.group(0).index(NOTES):].rstrip() + "\n\n" if old and NOTES in old.group(0) else ""
-    section = text.rstrip() + "\n\n" + notes
-    current = pattern.sub(lambda _m: section, current) if old else current.rstrip() + "\n\n" + section
-    path.write_text(current)
 
 
 def start_profile(profile: str, workdir: Path, stack_env: dict, cleanup: list) -> SmsStack:
@@ -350,7 +335,7 @@ def main() -> int:
     report = "\n".join(lines)
     print(report)
     if not args.no_write:
-        write_section(report)
+        write_section(report, "## SMS gateway")
         print("\nWritten to bench/RESULTS.md")
     return 0
 

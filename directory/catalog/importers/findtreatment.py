@@ -92,10 +92,7 @@ def import_file(session, path, *, progress: bool = False) -> Report:
         writer.finish()
         writer.location_postcodes.clear()
 
-    if big and pipeline.available(writer.loader):
-        pipeline.run(writer, read)  # read and checked in a second process while this one writes
-    else:
-        read(writer)
+    pipeline.read_and_write(writer, read, big)  # a big file read and checked in a second process
     return finish(writer.loader, progress)
 
 

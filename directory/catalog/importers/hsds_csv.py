@@ -171,8 +171,5 @@ def import_folder(session, folder, *, progress: bool = False) -> Report:
             writer.finish()
         writer.location_postcodes.clear()
 
-    if big and pipeline.available(writer.loader):
-        pipeline.run(writer, read)  # checked in a second process while this one writes
-    else:
-        read(writer)
+    pipeline.read_and_write(writer, read, big)  # a big package checked in a second process
     return finish(writer.loader, progress)

@@ -229,7 +229,7 @@ def import_feed(session, meetings, prefix: str, report: Report, label: str, tole
         reader.report.service_ids = reader.service_ids
         return reader.keep
 
-    keep = pipeline.run(reader, read) if big and pipeline.available(loader) else read(reader)
+    keep = pipeline.read_and_write(reader, read, big)
     if before_prune:
         before_prune()
     prune(session, loader, prefix, keep)

@@ -117,10 +117,7 @@ def import_folder(session, folder, *, source: str | None = None, progress: bool 
     total = sum(f.stat().st_size for f in folder.glob("*.csv"))
     big = total >= loader.BIG_IMPORT_BYTES
     writer = HsdsWriter(session, report, big=big)
-    if big and pipeline.available(writer.loader):
-        pipeline.run(writer, lambda writer: _read(writer, folder, source, progress))  # in a second process
-    else:
-        _read(writer, folder, source, progress)
+    pipeline.read_and_write(writer, lambda writer: _read(writer, folder, source, progress), big)
     return finish(writer.loader, progress)
 
 

@@ -41,6 +41,14 @@ def available(loader: Loader) -> bool:
             and (os.cpu_count() or 1) >= 2 and os.environ.get("SIGNPOST_IMPORT_ONE_PROCESS") != "1")
 
 
+def read_and_write(writer, read, big: bool):
+    """`read(writer)`, in a forked child while this process writes (`run`) when the import is big
+    and can split (`available`), else here. Returns what `read` returned."""
+    if big and available(writer.loader):
+        return run(writer, read)
+    return read(writer)
+
+
 def run(writer, read):
     """`read(writer)` in a forked child, whose Loader sends its batches here to be written.
     Returns what the child's `read` returned (marshallable: e.g. a set of ids)."""
