@@ -46,8 +46,11 @@ def db_url(request, tmp_path_factory):
         server.__exit__(None, None, None)
 
 
+_LOOP = asyncio.new_event_loop()  # this module's own: other tests may leave no current loop behind
+
+
 def run(coro):
-    return asyncio.get_event_loop().run_until_complete(coro)
+    return _LOOP.run_until_complete(coro)
 
 
 _senders = iter(range(10**6))
