@@ -33,3 +33,24 @@ def table_dump() -> dict[str, list[dict]]:
     out["search_entry"] = [{k: v for k, v in r.items() if k != "id"} for r in rows(
         "SELECT * FROM search_entry ORDER BY service_at_location_id")]
     return out
+
+
+def one_then_two_processes(monkeypatch, tmp_path, count_reindex: bool = False):
+    """For the tests that an import gives the same in one process as in two (importers/pipeline.py):
+    yields ("one", used) then ("two", used), each with a fresh SQLite file configured. In "two",
+    `used` gets "read" for each pipeline.run (and "index" for each pipeline.reindex, if asked)."""
+    from directory.catalog.importers import pipeline
+    for mode in ("one", "two"):
+        url = f"sqlite:///{tmp_path / mode}.db"
+        db.upgrade(url)
+        db.configure(url)
+        used: list[str] = []
+        if mode == "one":
+            monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
+        else:
+            monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS", raising=False)
+            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append("read") or _run(*a))
+            if count_reindex:
+                monkeypatch.setattr(pipeline, "reindex",
+                                    lambda *a, _reindex=pipeline.reindex: used.append("index") or _reindex(*a))
+        yield mode, used

@@ -13,7 +13,7 @@ import pytest
 
 from directory import db
 from directory.catalog.importers import ImportFailed, import_hsds_path
-from tests.catalog.import_helpers import counts, row, rows, table_dump
+from tests.catalog.import_helpers import counts, one_then_two_processes, row, rows, table_dump
 
 EXAMPLE_SERVICE = "ac148810-d857-441c-9679-408f346de14b"
 
@@ -463,18 +463,7 @@ def test_a_big_import_checked_in_a_second_process_writes_what_one_process_does(t
     monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)  # the search entries' bulk path too
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # split even on a one-CPU runner
     results = {}
-    for mode in ("one", "two"):
-        url = f"sqlite:///{tmp_path / mode}.db"
-        db.upgrade(url)
-        db.configure(url)
-        used = []
-        if mode == "one":
-            monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
-        else:
-            monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS")
-            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append("read") or _run(*a))
-            monkeypatch.setattr(pipeline, "reindex",
-                                lambda *a, _reindex=pipeline.reindex: used.append("index") or _reindex(*a))
+    for mode, used in one_then_two_processes(monkeypatch, tmp_path, count_reindex=True):
         report = run_import(tmp_path / "pkg")
         first = (report.summary(), report.service_ids, table_dump())
         report = run_import(tmp_path / "again")

@@ -12,7 +12,7 @@ import pytest
 from directory import db
 from directory.catalog.importers import ImportFailed
 from directory.catalog.importers import loader, meeting_guide as mg
-from tests.catalog.import_helpers import counts, row, rows, table_dump
+from tests.catalog.import_helpers import counts, one_then_two_processes, row, rows, table_dump
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -238,16 +238,7 @@ def test_a_long_feed_read_in_a_second_process_writes_what_one_process_does(empty
     monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)  # split even on a one-CPU runner
     results = {}
-    for mode in ("one", "two"):
-        url = f"sqlite:///{tmp_path / mode}.db"
-        db.upgrade(url)
-        db.configure(url)
-        used = []
-        if mode == "one":
-            monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
-        else:
-            monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS")
-            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append("read") or _run(*a))
+    for mode, used in one_then_two_processes(monkeypatch, tmp_path):
         summaries = []
         for path in (first, again):
             with db.Session.begin() as s, mg.open_feed(str(path)) as feed:

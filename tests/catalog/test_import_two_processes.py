@@ -10,7 +10,7 @@ import pytest
 
 from directory import db
 from directory.catalog.importers import ImportFailed, findtreatment, import_hsds_path
-from tests.catalog.import_helpers import counts
+from tests.catalog.import_helpers import counts, one_then_two_processes
 from tests.catalog.import_helpers import table_dump as _table_dump
 
 N = 2300  # more than a batch (2,000 rows): id lookups between batches
@@ -95,20 +95,10 @@ def _big(monkeypatch):
 def test_two_processes_write_what_one_process_does(fmt, shared_data, tmp_path, monkeypatch):
     """A first import and an import again (updated in place), in one process and in two: the same
     rows, summaries and search entries."""
-    from directory.catalog.importers import pipeline
     first, again = _inputs(fmt, shared_data, tmp_path)
     _big(monkeypatch)
     results = {}
-    for mode in ("one", "two"):
-        url = f"sqlite:///{tmp_path / mode}.db"
-        db.upgrade(url)
-        db.configure(url)
-        used = []
-        if mode == "one":
-            monkeypatch.setenv("SIGNPOST_IMPORT_ONE_PROCESS", "1")
-        else:
-            monkeypatch.delenv("SIGNPOST_IMPORT_ONE_PROCESS")
-            monkeypatch.setattr(pipeline, "run", lambda *a, _run=pipeline.run: used.append("read") or _run(*a))
+    for mode, used in one_then_two_processes(monkeypatch, tmp_path):
         report = _import(fmt, first)
         before = _table_dump()
         one = (report.summary().replace(str(tmp_path / "b"), str(tmp_path)), before)

@@ -68,23 +68,21 @@ def _fetch(path_or_url: str, what: str, timeout: float) -> bytes | Path:
     return path
 
 
-def _not_json(label: str, exc) -> ImportFailed:
-    if isinstance(exc, json.JSONDecodeError):
-        return ImportFailed(label, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                                   "is the file complete?")
-    return ImportFailed(label, f"is not valid JSON ({str(exc)[:200]}); is the file complete?")
+def _parse(raw: bytes, label: str):
+    """JSON bytes read whole. Bad input is an ImportFailed naming the place (nothing changes)."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(label, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(label, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                                  "is the file complete?") from None
 
 
 def load_json(path_or_url: str, what: str, timeout: float = 30.0):
     """A feed's JSON from a file or a URL, read whole. Unreadable input is an ImportFailed (nothing changes)."""
     source = _fetch(path_or_url, what, timeout)
-    raw = source if isinstance(source, bytes) else source.read_bytes()
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(path_or_url, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise _not_json(path_or_url, exc) from None
+    return _parse(source if isinstance(source, bytes) else source.read_bytes(), path_or_url)
 
 
 class FeedRecords:
@@ -105,12 +103,7 @@ class FeedRecords:
         source = _fetch(path_or_url, what, timeout)
         self._stream = None
         if isinstance(source, bytes):
-            try:
-                data = json.loads(source.decode("utf-8-sig"))
-            except UnicodeDecodeError as exc:
-                raise ImportFailed(self.label, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-            except json.JSONDecodeError as exc:
-                raise _not_json(self.label, exc) from None
+            data = _parse(source, self.label)
             if list_key and isinstance(data, dict) and isinstance(data.get(list_key), list):
                 data = data[list_key]
             if not isinstance(data, list):
@@ -232,7 +225,7 @@ def import_feed(session, meetings, prefix: str, report: Report, label: str, tole
     keep = pipeline.read_and_write(reader, read, big)
     if before_prune:
         before_prune()
-    prune(session, loader, prefix, keep)
+    prune(session, loader, prefix, existing - keep)
     return finish(loader, progress)
 
 
@@ -247,13 +240,13 @@ def replace_children(loader: Loader, service_ids: list[str], existing: set[str])
         loader.delete_where_in(table, column, again)
 
 
-def prune(session, loader: Loader, prefix: str, keep: set[str]) -> None:
-    """Remove this feed's meetings that left it, then its places and groups left without one.
-    `keep`: the meetings read (written, or skipped as bad: their listings stay as they were)."""
+def prune(session, loader: Loader, prefix: str, stale: set[str]) -> None:
+    """Remove this feed's meetings that left it (`stale`: those the directory had before the import
+    and the feed no longer lists; one skipped as bad keeps its listing), then its places and
+    groups left without one."""
     loader.flush()
     ours = prefix + ":"
-    stale = [sid for sid in session.scalars(select(Service.id).where(Service.id.startswith(ours, autoescape=True)))
-             if sid not in keep]
+    stale = sorted(stale)
     if stale:
         loader.delete_where_in("attribute", "link_id", stale)
         loader.report.removed["service"] += loader.delete_where_in("service", "id", stale)
