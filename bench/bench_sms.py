@@ -156,12 +156,22 @@ def cpu_seconds(stack: SmsStack) -> dict[int, tuple[str, float]]:
 
 
 def cpu_by_part(before: dict, after: dict) -> dict[str, float]:
-    """CPU seconds each part used between two samples (a process killed in between is left out;
-    one started in between, such as a restarted Rasa, counts from its start)."""
+    """CPU seconds each part used between two samples. `after` holds the last sample of every process
+    seen in between, so a process killed in between counts up to its last sample (taken just before
+    the kill); one started in between, such as a restarted Rasa, counts from its start."""
     parts: dict[str, float] = {}
     for pid, (part, seconds) in after.items():
         parts[part] = parts.get(part, 0.0) + seconds - before.get(pid, (part, 0.0))[1]
     return parts
+
+
+LOAD_GENERATOR = "load generator (this script)"
+
+
+def own_cpu_seconds() -> float:
+    """The benchmark's own CPU: its client threads share the machine's cores with the service."""
+    t = os.times()
+    return t.user + t.system
 
 
 def machine() -> str:
@@ -213,18 +223,23 @@ def measure(stack: SmsStack, args, kill_mid_run: bool) -> dict:
     sampler_stop = threading.Event()
     killed = []
 
+    cpu_seen: dict[int, tuple[str, float]] = {}  # the last CPU sample of every process, the killed one too
+
     def sample():
         started = time.time()
         while not sampler_stop.wait(5):
             rss_samples.append(stack.rss_mb())
+            cpu_seen.update(cpu_seconds(stack))
             if kill_mid_run and not killed and time.time() - started >= args.sustain / 2:
+                cpu_seen.update(cpu_seconds(stack))  # what the server used until now is not lost with it
                 killed.append((round(time.time() - started), stack.kill_rasa(stack.rasa_ports[0])))
                 print(f"==> killed the Rasa server on port {stack.rasa_ports[0]} (SIGKILL)", flush=True)
     sampler = threading.Thread(target=sample)
+    cpu_before, own_before = cpu_seconds(stack), own_cpu_seconds()
     sampler.start()
-    cpu_before = cpu_seconds(stack)
     sustained = sustained_load.run()
-    cpu_after = cpu_seconds(stack)
+    cpu_seen.update(cpu_seconds(stack))
+    own_used = own_cpu_seconds() - own_before
     sampler_stop.set()
     sampler.join()
     time.sleep(2)
@@ -243,7 +258,8 @@ def measure(stack: SmsStack, args, kill_mid_run: bool) -> dict:
     while (later := inbound_statuses(stack, gateway_phones)).get("pending") and time.time() < deadline:
         time.sleep(3)
     cpu_per_message = {part: round(1000 * seconds / max(1, sustained["messages"]))
-                       for part, seconds in sorted(cpu_by_part(cpu_before, cpu_after).items())}
+                       for part, seconds in sorted(cpu_by_part(cpu_before, cpu_seen).items())}
+    cpu_per_message[LOAD_GENERATOR] = round(1000 * own_used / max(1, sustained["messages"]))
     return {"results": results, "sustained": sustained, "later": later, "cpu": cpu_per_message,
             "rss": max(rss_samples) if rss_samples else 0}
 

@@ -61,8 +61,13 @@ RASA_ENDPOINTS ?= bot/endpoints.yml
 bot-run-rasa: bot-train
 	@$(MAKE) -s --no-print-directory bot-serve-rasa
 
+# Serving runs numpy's BLAS on one thread (SERVE_THREADS): a message is one small product after another,
+# and OpenBLAS's second thread spins between them, doubling Rasa's CPU per message for about a tenth off
+# its latency (bench/RESULTS.md, "SMS gateway", 2026-12-06). Training keeps every thread.
+SERVE_THREADS := OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1}
+
 bot-serve-rasa:
-	$(BOT_ENV) exec $(BOT_PY) -m bot.rasa_server run --model $(BOT_MODELS)/signpost.tar.gz --endpoints $(RASA_ENDPOINTS) \
+	$(BOT_ENV) $(SERVE_THREADS) exec $(BOT_PY) -m bot.rasa_server run --model $(BOT_MODELS)/signpost.tar.gz --endpoints $(RASA_ENDPOINTS) \
 		--credentials $$(test -f bot/credentials.yml && echo bot/credentials.yml || echo bot/credentials.yml.example) \
 		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN}
 
@@ -72,7 +77,7 @@ bot-run-actions: bot-setup
 	@$(MAKE) -s --no-print-directory bot-serve-actions
 
 bot-serve-actions:
-	SANIC_HOST=127.0.0.1 $(BOT_ENV) exec $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
+	SANIC_HOST=127.0.0.1 $(BOT_ENV) $(SERVE_THREADS) exec $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
 
 # Pipeline comparison (5-fold CV, ~10 min) and serving figures; writes "## Bot" in bench/RESULTS.md.
 bench-bot: bot-train app-setup

@@ -173,6 +173,15 @@ class NeighbourSimilarity:
         return self._similarities(self._vectors(list(texts)))
 
 
+def _lay_out_for_prediction(pipeline) -> None:
+    """The same coefficients in column-major order. The classifier computes features @ coef_.T with
+    sparse features; scipy copies a dense operand that is not C-contiguous on every product (the
+    18 x 25,000 matrix, per message), and coef_.T of a column-major coef_ is C-contiguous."""
+    import numpy as np
+    clf = pipeline.named_steps["clf"]
+    clf.coef_ = np.asfortranarray(clf.coef_)
+
+
 def build_pipeline(config: Dict[Text, Any]):
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -224,6 +233,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self.pipeline = pipeline
+        if pipeline is not None:
+            _lay_out_for_prediction(pipeline)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -237,6 +248,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         self.pipeline = build_pipeline(self.config).fit([e.get(TEXT) for e in examples],
                                                         [e.get(INTENT) for e in examples])
+        _lay_out_for_prediction(self.pipeline)
         self.persist()
         return self._resource
 

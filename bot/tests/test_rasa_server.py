@@ -28,6 +28,22 @@ ANSWERS = [
     {"events": [{"event": "no_such_event"}]},
     {"events": [{"event": "slot", "value": "x"}]},          # a slot without its name
     {"responses": "hello"},
+    # each event against its own type's branch only (the quick check): good and broken ones
+    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}, "input_channel": None},
+                {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+                {"event": "bot", "text": "hello", "data": {}, "metadata": {}},
+                {"event": "active_loop", "name": "search_form"}, {"event": "followup", "name": "action_search"},
+                {"event": "session_started", "timestamp": 1.5, "metadata": None}]},
+    {"events": [{"event": "user", "text": 5}]},              # wrong type inside the user branch
+    {"events": [{"event": "action", "name": "x", "confidence": "high"}]},
+    {"events": [{"event": "entities", "entities": [{"start": "0"}]}]},
+    {"events": [{"event": "slot", "name": "a", "value": 1}, {"event": "slot", "name": 2, "value": 1}]},
+    {"events": [{"event": 5}]},                             # event not a string
+    {"events": [1]},                                        # an event not an object
+    {"events": [{"event": "slot", "name": "a", "value": 1, "timestamp": "now"}]},
+    {"events": None},
+    "not an object",
+    [],
 ]
 MESSAGES = ["hi", "any NA meeting tonight near 92701", "1", "yes", "hola", "necesito una casa sobria",
             "en miami", "no", "MENU", "RESET", "more", "I want to kill myself", "quiero morir", "asdf qwer",
@@ -46,6 +62,25 @@ def test_answer_check_same_verdict_and_error_as_rasa(answer):
     cached = REPLACEMENTS[(RemoteAction, "_validate_action_result")]
     assert cached is not ORIGINAL_VALIDATE
     assert _verdict(cached, answer) == _verdict(ORIGINAL_VALIDATE, answer)
+
+
+def test_quick_check_is_used_and_agrees_with_the_full_schema():
+    schema = RemoteAction.action_response_format_spec()
+    cls = jsonschema.validators.validator_for(schema)
+    quick = rasa_server._events_checked_by_type(schema, cls)
+    assert quick is not None  # Rasa 3.6's events are told apart by type: the quick path runs
+    full = cls(schema)
+    verdicts = [quick(answer) for answer in ANSWERS]
+    assert verdicts == [full.is_valid(answer) for answer in ANSWERS]
+    assert True in verdicts and False in verdicts
+
+
+def test_quick_check_refuses_branches_it_cannot_tell_apart():
+    schema = RemoteAction.action_response_format_spec()
+    cls = jsonschema.validators.validator_for(schema)
+    items = schema["properties"]["events"]["items"]
+    items["oneOf"] = items["oneOf"] + [{"properties": {"event": {"const": "slot"}}}]  # "slot" twice
+    assert rasa_server._events_checked_by_type(schema, cls) is None
 
 
 def test_bad_answers_are_rejected_with_rasas_hint():

@@ -106,3 +106,22 @@ def test_neighbour_similarity_at_parse_time_equals_the_loop_over_intents(tmp_pat
     sio.dump(nb, path)
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     assert np.array_equal(loaded.transform(probe), nb._similarities_by_intent(vectors))
+
+
+def test_coefficients_laid_out_for_prediction_give_the_same_probabilities():
+    """The classifier's coefficients in column-major order (no copy of them per message): the
+    probabilities are exactly those of the pipeline as trained."""
+    import copy
+
+    import numpy as np
+    from bot.nlu.tfidf_classifier import _lay_out_for_prediction
+    config = {**TfidfIntentClassifier.get_default_config(), "length_weight": 0.5}
+    texts = ["yes", "sure", "no", "nope", "need a meeting tonight", "sober house for women please"]
+    pipe = build_pipeline(config).fit(texts, ["affirm", "affirm", "deny", "deny", "find_support_group",
+                                              "find_sober_living"])
+    laid_out = copy.deepcopy(pipe)
+    _lay_out_for_prediction(laid_out)
+    coef = laid_out.named_steps["clf"].coef_
+    assert coef.flags.f_contiguous and coef.T.flags.c_contiguous
+    probe = texts + ["si claro", "nah", "meeting near 92701", ""]
+    assert np.array_equal(laid_out.predict_proba(probe), pipe.predict_proba(probe))

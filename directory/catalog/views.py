@@ -9,11 +9,12 @@ import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from directory.catalog import cards
 from directory.catalog import schedules as sched
 from directory.catalog.cards import attribute_codes as _attr_codes, capacity, first_address, first_phone, iso, time_facts
-from directory.catalog.models import Location, Service, ServiceAtLocation
+from directory.catalog.models import Location, Service
 from directory.catalog.search.nearby import SearchResult
 from directory.catalog.slots import load_slots
 
@@ -40,18 +41,28 @@ def search_items(session, result: SearchResult, now: dt.datetime, base_url: str 
     return [cards.item(by_entry[h.entry_id], h, now, base_url) for h in result.hits if h.entry_id in by_entry]
 
 
+def _load_service(session, service_id: str) -> Service | None:
+    """The service, its collections loaded lazily: one plain statement each, where nested loader
+    options cost more to key SQLAlchemy's statement cache than the queries take (2.4x the time of
+    the whole detail; bench/RESULTS.md, "SMS gateway", 2026-12-06). A service at several places
+    has them loaded in one statement, their addresses and accessibility in one each."""
+    svc = session.get(Service, service_id)
+    if svc is not None and len(svc.service_at_locations) > 1:
+        places = session.scalars(select(Location).where(Location.id.in_([s.location_id for s in svc.service_at_locations]))
+                                 .options(selectinload(Location.addresses), selectinload(Location.accessibility))).all()
+        # The session holds objects weakly: each place is set on its link, or it would be loaded again.
+        by_id = {place.id: place for place in places}
+        for link in svc.service_at_locations:
+            set_committed_value(link, "location", by_id.get(link.location_id))
+    return svc
+
+
 def service_detail(session, service_id: str, now: dt.datetime, base_url: str = "", svc: Service | None = None
                    ) -> dict | None:
     """The listing's detail. `svc`: the Service when the caller has it loaded already, with its
     organization, phones, languages, schedules and locations (addresses, accessibility)."""
     if svc is None:
-        svc = session.scalars(select(Service).where(Service.id == service_id).options(
-            selectinload(Service.organization), selectinload(Service.phones), selectinload(Service.languages),
-            selectinload(Service.schedules),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-            .selectinload(Location.addresses),
-            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-            .selectinload(Location.accessibility))).first()
+        svc = _load_service(session, service_id)
     if svc is None:
         return None
     slot_map = load_slots(session, [s.id for s in svc.service_at_locations])
