@@ -61,13 +61,20 @@ RASA_ENDPOINTS ?= bot/endpoints.yml
 bot-run-rasa: bot-train
 	@$(MAKE) -s --no-print-directory bot-serve-rasa
 
-# Serving runs numpy's BLAS on one thread (SERVE_THREADS): a message is one small product after another,
-# and OpenBLAS's second thread spins between them, doubling Rasa's CPU per message for about a tenth off
-# its latency (bench/RESULTS.md, "SMS gateway", 2026-12-06). Training keeps every thread.
-SERVE_THREADS := OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1}
+# How the bot's servers run numpy's BLAS (SERVE_BLAS; measured in bench/RESULTS.md, "SMS gateway", 2026-12-06):
+# - one thread: a message is one small product after another, and OpenBLAS's second thread spins between
+#   them, which doubled Rasa's CPU per message;
+# - OpenBLAS 0.3.20 (numpy 1.23, as Rasa 3.6 pins it) does not recognise a CPU that reports a generic
+#   model, as virtual machines do, and falls back to its slowest kernels ("Prescott"; products 3x slower,
+#   the NLU 27% slower). Where the CPU has AVX2 and FMA it is told to use the kernels made for them
+#   (Haswell's); elsewhere it detects as before. An OPENBLAS_CORETYPE of your own wins.
+# Training is left as it was (every thread, detected kernels).
+BLAS_CORETYPE := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo Haswell)
+SERVE_BLAS := OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} \
+	$(if $(BLAS_CORETYPE),OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BLAS_CORETYPE)})
 
 bot-serve-rasa:
-	$(BOT_ENV) $(SERVE_THREADS) exec $(BOT_PY) -m bot.rasa_server run --model $(BOT_MODELS)/signpost.tar.gz --endpoints $(RASA_ENDPOINTS) \
+	$(BOT_ENV) $(SERVE_BLAS) exec $(BOT_PY) -m bot.rasa_server run --model $(BOT_MODELS)/signpost.tar.gz --endpoints $(RASA_ENDPOINTS) \
 		--credentials $$(test -f bot/credentials.yml && echo bot/credentials.yml || echo bot/credentials.yml.example) \
 		--enable-api -i 127.0.0.1 -p $(RASA_PORT) $${RASA_TOKEN:+--auth-token $$RASA_TOKEN}
 
@@ -77,7 +84,7 @@ bot-run-actions: bot-setup
 	@$(MAKE) -s --no-print-directory bot-serve-actions
 
 bot-serve-actions:
-	SANIC_HOST=127.0.0.1 $(BOT_ENV) $(SERVE_THREADS) exec $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
+	SANIC_HOST=127.0.0.1 $(BOT_ENV) $(SERVE_BLAS) exec $(RASA) run actions --actions bot.actions -p $(ACTION_PORT)
 
 # Pipeline comparison (5-fold CV, ~10 min) and serving figures; writes "## Bot" in bench/RESULTS.md.
 bench-bot: bot-train app-setup

@@ -131,6 +131,27 @@ def test_healthz_reports_every_part(stack):
         "database": "ok", "rasa": "ok", "action_server": "ok", "worker": "ok"}
 
 
+def test_the_bots_servers_run_blas_on_one_thread_with_the_cpus_kernels(stack):
+    """mk/bot.mk SERVE_BLAS: OpenBLAS's spinning second thread doubled Rasa's CPU a message, and on a
+    CPU it does not recognise it fell back to kernels 3x slower than the CPU's own."""
+    import os
+    flags = set(Path("/proc/cpuinfo").read_text().split())
+    servers = 0
+    for pid in stack.pids():
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            env = dict(item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in item)
+        except OSError:
+            continue
+        if b"bot.rasa_server" not in cmd and b"run\0actions" not in cmd:
+            continue
+        servers += 1
+        assert env.get(b"OPENBLAS_NUM_THREADS") == b"1"
+        if {"avx2", "fma"} <= flags and "OPENBLAS_CORETYPE" not in os.environ:
+            assert env.get(b"OPENBLAS_CORETYPE") == b"Haswell"
+    assert servers == 2  # Rasa and the action server
+
+
 def test_a_killed_rasa_is_restarted_and_every_conversation_continues(stack):
     """The embedded default (one Rasa, its tracker store a SQLite file beside the directory's):
     Rasa killed with SIGKILL; the gateway keeps answering (crisis net, HELP, the fallback with the
