@@ -12,6 +12,10 @@ Found with py-spy on the SMS benchmark conversation (figures in bench/RESULTS.md
   about a tenth of the main thread's CPU). The branches are told apart by the const of `event`, so
   an event is valid exactly when the branch of its own type is: an answer is first checked that way,
   and only one that fails goes through the full check, which gives Rasa's verdict and error.
+- Every event read back (from the tracker store, from an action's answer) finds its class by walking
+  all of Event's subclasses, about 60 of them, recursively (`Event.resolve_by_type`; about 6 %).
+  Here the classes are indexed by type name once, in Rasa's own order (the first class with a
+  name wins), and walked again only for a name not seen yet, which then gives Rasa's answer.
 - Every NLU parse and every action prediction runs the model graph through `dask.get`, dask's
   threaded scheduler used synchronously (task ordering and bookkeeping each time: about 10 %).
   Here `dask.core.get` evaluates the same graph in topological order: the same tasks, the same
@@ -21,7 +25,7 @@ The service's tracker store (bot/tracker_store.py, named in the endpoints file d
 writes) is Rasa's SQLTrackerStore with a per-process cache checked against the store on each message.
 
 Nothing else changes: NLU, predictions, actions and events are Rasa's own. bot/tests/test_rasa_server.py
-checks both against Rasa's originals. Pinned to rasa==3.6.21 (bot/requirements.txt): re-check the
+checks each against Rasa's original. Pinned to rasa==3.6.21 (bot/requirements.txt): re-check the
 replaced methods when upgrading.
 """
 from __future__ import annotations
@@ -97,6 +101,27 @@ def _events_checked_by_type(schema: Dict[Text, Any], cls: type) -> Optional[Call
     return check
 
 
+def _event_classes_indexed_by_type() -> Callable:
+    import rasa.shared.utils.common as common
+    from rasa.shared.core.events import Event
+
+    rasas_own = Event.resolve_by_type
+    by_type: Dict[Text, type] = {}
+
+    def resolve_by_type(type_name: Text, default: Optional[type] = None) -> Optional[type]:
+        found = by_type.get(type_name)
+        if found is not None:
+            return found
+        # A name not indexed yet: classes imported since may carry it. Index again, in Rasa's order.
+        by_type.clear()
+        for cls in common.all_subclasses(Event):
+            by_type.setdefault(cls.type_name, cls)
+        found = by_type.get(type_name)
+        return found if found is not None else rasas_own(type_name, default)
+
+    return staticmethod(resolve_by_type)
+
+
 def _graph_run_without_scheduler() -> Callable:
     import dask.core
     from rasa.engine.exceptions import GraphRunError
@@ -125,7 +150,9 @@ def replacements() -> List[Tuple[type, str, Callable]]:
     """(class, method name, replacement) for each change."""
     from rasa.core.actions.action import RemoteAction
     from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import Event
     return [(RemoteAction, "_validate_action_result", _cached_action_result_validation()),
+            (Event, "resolve_by_type", _event_classes_indexed_by_type()),
             (DaskGraphRunner, "run", _graph_run_without_scheduler())]
 
 

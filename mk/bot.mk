@@ -53,7 +53,7 @@ bot-test: bot-train app-setup
 		--endpoints bot/endpoints.yml --fail-on-prediction-errors --out $(BOT_MODELS)/results/core
 	$(BOT_ENV) $(BOT_VENV)/bin/pytest -q -c bot/pytest.ini --rootdir bot bot/tests
 
-# bot/rasa_server.py is the `rasa` command minus two CPU sinks of Rasa 3.6 (see its docstring): same behaviour.
+# bot/rasa_server.py is the `rasa` command minus CPU sinks of Rasa 3.6 (see its docstring): same behaviour.
 # bot-serve-* have no prerequisites: they are what the supervisor (directory/service.py) starts and
 # restarts; `make run` trains first. RASA_ENDPOINTS: the endpoints file the service writes (the
 # shared tracker and lock stores); bot/endpoints.yml alone keeps conversations in memory.

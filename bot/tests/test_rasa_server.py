@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_server
@@ -16,6 +16,7 @@ from bot import rasa_server
 REPLACEMENTS = {(owner, name): new for owner, name, new in rasa_server.replacements()}
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RUN = DaskGraphRunner.run
+ORIGINAL_RESOLVE = Event.resolve_by_type
 
 ANSWERS = [
     {"events": [], "responses": []},
@@ -97,6 +98,32 @@ def test_answer_schema_is_not_rechecked_per_answer(monkeypatch):
     for answer in ANSWERS[:3]:
         assert cached(RemoteAction("action_search", None), answer) is True
     assert calls == []
+
+
+def test_event_classes_are_rasas_for_every_type_name():
+    import rasa.shared.utils.common as common
+    from rasa.shared.core.events import Event
+    resolve = REPLACEMENTS[(Event, "resolve_by_type")]
+    assert resolve is not ORIGINAL_RESOLVE
+    names = sorted({cls.type_name for cls in common.all_subclasses(Event)})
+    assert len(names) > 20
+    for _ in range(2):  # indexed on the first pass, read from the index on the second
+        for name in names + ["topic"]:
+            assert resolve(name) is ORIGINAL_RESOLVE(name), name
+        assert resolve("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        resolve("no_such_event")
+
+
+def test_an_event_class_defined_later_is_found():
+    from rasa.shared.core.events import Event
+    resolve = REPLACEMENTS[(Event, "resolve_by_type")]
+    assert resolve("user") is ORIGINAL_RESOLVE("user")  # the index is built
+
+    class SignpostTestEvent(SlotSet):
+        type_name = "signpost_test_event"
+
+    assert resolve("signpost_test_event") is SignpostTestEvent is ORIGINAL_RESOLVE("signpost_test_event")
 
 
 def _parses(agent):
