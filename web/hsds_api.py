@@ -198,7 +198,7 @@ def _minimal(svc: Service) -> dict:
 def service_detail(service_id):
     with db.Session() as s:
         service_id = native_id(s, Service, service_id)
-        svc = s.scalars(select(Service).where(Service.id == service_id).options(*_service_options())).first()
+        svc = views.load_service(s, service_id)
         if svc is None:
             raise ApiError(404, "not_found", f"No service with id '{service_id}'.")
         doc = render_services(s, [svc])[0]

@@ -41,15 +41,17 @@ def search_items(session, result: SearchResult, now: dt.datetime, base_url: str 
     return [cards.item(by_entry[h.entry_id], h, now, base_url) for h in result.hits if h.entry_id in by_entry]
 
 
-def _load_service(session, service_id: str) -> Service | None:
-    """The service, its collections loaded lazily: one plain statement each, where nested loader
-    options cost more to key SQLAlchemy's statement cache than the queries take (2.4x the time of
-    the whole detail; bench/RESULTS.md, "SMS gateway", 2026-12-06). A service at several places
-    has them loaded in one statement, their addresses and accessibility in one each."""
+def load_service(session, service_id: str) -> Service | None:
+    """One service for its detail or its HSDS document, its collections loaded lazily: one plain
+    statement each, where nested loader options cost more to key SQLAlchemy's statement cache than
+    the queries take (the detail took 2x as long; bench/RESULTS.md, "SMS gateway", 2026-12-06). A
+    service at several places has them loaded in one statement, their addresses, phones and
+    accessibility in one each. (For pages of services, loader options stay the cheaper way.)"""
     svc = session.get(Service, service_id)
     if svc is not None and len(svc.service_at_locations) > 1:
         places = session.scalars(select(Location).where(Location.id.in_([s.location_id for s in svc.service_at_locations]))
-                                 .options(selectinload(Location.addresses), selectinload(Location.accessibility))).all()
+                                 .options(selectinload(Location.addresses), selectinload(Location.phones),
+                                          selectinload(Location.accessibility))).all()
         # The session holds objects weakly: each place is set on its link, or it would be loaded again.
         by_id = {place.id: place for place in places}
         for link in svc.service_at_locations:
@@ -62,7 +64,7 @@ def service_detail(session, service_id: str, now: dt.datetime, base_url: str = "
     """The listing's detail. `svc`: the Service when the caller has it loaded already, with its
     organization, phones, languages, schedules and locations (addresses, accessibility)."""
     if svc is None:
-        svc = _load_service(session, service_id)
+        svc = load_service(session, service_id)
     if svc is None:
         return None
     slot_map = load_slots(session, [s.id for s in svc.service_at_locations])

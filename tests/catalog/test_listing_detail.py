@@ -1,6 +1,7 @@
-"""The listing detail (directory/catalog/views.service_detail) on the real data as it comes: the
-service's collections are loaded lazily (cheap statements) instead of through nested loader options,
-and a service at several places has its places loaded together. Same detail, bounded statements."""
+"""One listing's detail (directory/catalog/views.service_detail) and its HSDS document (the read API's
+/services/{id}) on the real data as it comes: the service's collections are loaded lazily (cheap
+statements, views.load_service) instead of through nested loader options, and a service at several
+places has its places loaded together. The same detail and document, bounded statements."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,14 +19,13 @@ NOW = dt.datetime(2026, 12, 6, 18, 0, tzinfo=dt.timezone.utc)
 
 
 def _eagerly_loaded(session, service_id):
-    """How the detail used to load its service: every collection through nested selectin options."""
+    """How the detail and the document used to load their service: every collection through nested
+    selectin options."""
+    place = selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
     return session.scalars(select(Service).where(Service.id == service_id).options(
         selectinload(Service.organization), selectinload(Service.phones), selectinload(Service.languages),
-        selectinload(Service.schedules),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-        .selectinload(Location.addresses),
-        selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-        .selectinload(Location.accessibility))).first()
+        selectinload(Service.schedules), place.selectinload(Location.addresses), place.selectinload(Location.phones),
+        place.selectinload(Location.accessibility))).first()
 
 
 @pytest.fixture
@@ -46,6 +46,16 @@ def test_the_detail_is_what_the_eagerly_loaded_service_gives(services):
             expected = views.service_detail(s, service_id, NOW, svc=_eagerly_loaded(s, service_id))
         with db.Session() as s:
             assert views.service_detail(s, service_id, NOW) == expected, service_id
+
+
+def test_the_hsds_document_is_what_the_eagerly_loaded_service_gives(services):
+    from web.hsds_api import render_services
+    several, sample = services
+    for service_id in several[:60] + sample:
+        with db.Session() as s:
+            expected = render_services(s, [_eagerly_loaded(s, service_id)])
+        with db.Session() as s:
+            assert render_services(s, [views.load_service(s, service_id)]) == expected, service_id
 
 
 def _statements(service_id) -> tuple[int, int]:
