@@ -311,7 +311,7 @@ WRITERS = {"hsds-json": write_hsds_json, "211": write_211, "findtreatment": writ
 
 def cached_input(fmt: str, n: int, seed: int, regenerate: bool = False) -> Path:
     """The generated input of a format, size and seed under bench/out/ (a folder), written when missing."""
-    synthetic.OUT_DIR.mkdir(exist_ok=True)
+    synthetic.OUT_DIR.mkdir(parents=True, exist_ok=True)
     folder = synthetic.OUT_DIR / f"imports-{fmt}-{n}-seed{seed}"
     if regenerate or not folder.is_dir():
         partial = folder.with_name(folder.name + ".partial")

@@ -49,7 +49,11 @@ from directory.catalog.models import Address, Attribute, Language, Location, Org
 from directory.catalog.codes import ATTRIBUTE_BITS, CATEGORIES, LANGUAGE_BITS
 from directory.catalog.taxonomy import attribute_term_id, category_term_id, ensure_vocabulary
 
-OUT_DIR = Path(__file__).resolve().parent / "out"
+# Generated inputs are cached per version of the generator: a change to what it writes bumps the
+# version, so no benchmark reads data made by an older one. 2: no listings at ZIPs the zipcodes package
+# gives 0,0 (they had put ~15 listings a million in the Gulf of Guinea).
+GENERATOR_VERSION = 2
+OUT_DIR = Path(__file__).resolve().parent / "out" / f"generator-{GENERATOR_VERSION}"
 CHUNK = 20_000
 JITTER_KM = 1.5
 NEIGHBOUR_KM = 10.0
@@ -117,7 +121,7 @@ def weighted_zips() -> tuple[list[Zip], list[float]]:
                     z.get("timezone") or None)
                 for z in zipcodes.list_all()
                 if z.get("lat") and z.get("long") and z["zip_code_type"] == "STANDARD"
-                and z["state"] not in ("AA", "AE", "AP")]
+                and z["state"] not in ("AA", "AE", "AP") and (float(z["lat"]), float(z["long"])) != (0.0, 0.0)]
         cell = NEIGHBOUR_KM / KM_PER_DEG
         grid: dict[tuple[int, int], list[Zip]] = {}
         for z in zips:
@@ -331,7 +335,7 @@ def cached_db(n: int, seed: int, regenerate: bool = False, progress: bool = True
     missing or asked to. (The `meetings` mix is imported from its feed by the benchmark.)"""
     if mix not in MIXES or mix == "meetings":
         raise ValueError(f"no generated database for the mix {mix!r}")
-    OUT_DIR.mkdir(exist_ok=True)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = db_path(n, seed, mix)
     if regenerate or not path.exists():
         partial = path.with_suffix(".partial")
@@ -500,7 +504,7 @@ def write_meeting_feed(path: Path, n: int, seed: int, progress: bool = True) -> 
 
 def cached_meeting_feed(n: int, seed: int, regenerate: bool = False, progress: bool = True) -> Path:
     """The Meeting Guide feed of n meetings for seed under bench/out/, written when missing."""
-    OUT_DIR.mkdir(exist_ok=True)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"meetings-{n}-seed{seed}.json"
     if regenerate or not path.exists():
         partial = path.with_suffix(".partial")

@@ -83,10 +83,14 @@ class _ZipIndex:
             sums: dict[tuple[str, str], list] = {}
             counties: dict[tuple[str, str], list] = {}
             by_zip = {}
+            unplaced = []  # ZIPs the package gives 0,0: no coordinates (APO/FPO, PO boxes, a few standard ones)
             for z in zipcodes.list_all():
                 if not z.get("lat") or not z.get("long"):
                     continue
                 lat, lon = float(z["lat"]), float(z["long"])
+                if lat == 0.0 and lon == 0.0:
+                    unplaced.append(z)  # counted in no city or county average, or it drags them out to sea
+                    continue
                 city = z["city"].title()
                 by_zip[z["zip_code"]] = Place(lat, lon, f"{city}, {z['state']} {z['zip_code']}",
                                               z["zip_code"], z.get("timezone") or None, "zip")
@@ -110,6 +114,11 @@ class _ZipIndex:
             self.by_county = {key: Place(a[0] / a[2], a[1] / a[2], f"{a[3]}, {key[1]}", None, a[4] or None, "county")
                               for key, a in counties.items()}
             self.zip_count = {**{key: a[2] for key, a in sums.items()}, **{key: a[2] for key, a in counties.items()}}
+            for z in unplaced:  # such a ZIP stands for its city's centre, said as such ("city")
+                town = self.by_city.get((z["city"].lower(), z["state"]))
+                if town is not None and z["zip_code"] not in by_zip:
+                    by_zip[z["zip_code"]] = Place(town.lat, town.lon, f"{z['city'].title()}, {z['state']} {z['zip_code']}",
+                                                  z["zip_code"], z.get("timezone") or town.timezone, "city")
             self.by_zip = by_zip
         return self
 
@@ -462,8 +471,7 @@ class Geocoder:
                 return Place(lat, lon, label, None, timezone_for(lat, lon), "address")
         zm = ZIP_IN_TEXT_RE.search(text)
         if zm and zip_place(zm.group(1)):
-            z = zip_place(zm.group(1))
-            return Place(z.lat, z.lon, z.label, z.postal_code, z.timezone, "zip")
+            return zip_place(zm.group(1))  # its precision: "zip", or "city" for a ZIP without coordinates
         raise PlaceNotFound(text, suggestions=hints)
 
 

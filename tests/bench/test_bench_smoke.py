@@ -141,3 +141,10 @@ def test_import_memory_counts_every_process_of_the_command():
             os.kill(int(pid), signal.SIGKILL)
         parent.kill()
         parent.wait()
+
+
+def test_no_listing_is_placed_at_a_zip_without_coordinates():
+    """The zipcodes package gives a few standard ZIPs 0,0 (no coordinates): the generator leaves them out."""
+    zips, weights = synthetic.weighted_zips()
+    assert len(zips) == len(weights) > 29000
+    assert not [z for z in zips if abs(z.lat) < 1 and abs(z.lon) < 1]

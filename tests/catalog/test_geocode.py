@@ -118,3 +118,34 @@ def test_nominatim_is_built_from_configuration():
                            "GEOCODER_USER_AGENT": "signpost-test", "GEOCODER_TIMEOUT": "2"})
     assert g.online is not None
     assert Geocoder.from_env({}).online is None
+
+
+# The zipcodes package gives 837 ZIPs (military APO/FPO, PO boxes, and a few standard ones such as
+# Jonesboro's 72405) the coordinates 0,0: "no coordinates", not a point in the Gulf of Guinea.
+JONESBORO_AR = (35.84, -90.70)
+
+
+def _km(a, b):
+    from directory.catalog.geo import distance_km
+    return distance_km(a[0], a[1], b[0], b[1])
+
+
+def test_a_zip_without_coordinates_is_placed_at_its_city():
+    place = Geocoder().resolve("72405")
+    assert _km((place.lat, place.lon), JONESBORO_AR) < 20
+    assert place.label == "Jonesboro, AR 72405" and place.postal_code == "72405"
+    assert place.precision == "city"  # said as it is: the city's centre, not the ZIP's
+
+
+def test_cities_and_counties_are_not_pulled_towards_0_0():
+    place = Geocoder().resolve("Jonesboro, AR")
+    assert _km((place.lat, place.lon), JONESBORO_AR) < 20
+    from directory.catalog.geocode import ZIPS
+    index = ZIPS.load()
+    for places in (index.by_zip, index.by_city, index.by_county):
+        assert not [p for p in places.values() if abs(p.lat) < 1 and abs(p.lon) < 1]
+
+
+def test_a_zip_with_neither_coordinates_nor_a_known_city_is_not_found():
+    with pytest.raises(PlaceNotFound):
+        Geocoder().resolve("09001")  # APO AE: a military post office abroad, no coordinates
