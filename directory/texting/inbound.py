@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from directory import db
@@ -105,10 +105,10 @@ def handle_inbound(settings: Settings, form, now: dt.datetime | None = None) -> 
         reason = exc if isinstance(exc, RasaUnavailable) else type(exc).__name__
         log.warning("Rasa did not answer inbound %s (%s); fallback sent, kept for the worker", sid, reason)
         replies, status = [text("fallback", language)], "pending"
-    with db.Session.begin() as s:
-        row = s.get(InboundMessage, msg.id)
-        row.status, row.attempts = status, row.attempts + 1
-        row.answered_at = utcnow() if status == "answered" else None
+    with db.Session.begin() as s:  # one statement, not a read and a flush: this runs for every text
+        s.execute(update(InboundMessage).where(InboundMessage.id == msg.id).values(
+            status=status, attempts=InboundMessage.attempts + 1,
+            answered_at=utcnow() if status == "answered" else None))
     return Outcome(replies, msg.id, pending=status == "pending")
 
 

@@ -73,6 +73,7 @@ def test_text_goes_to_rasa_under_a_pseudonym_and_the_answer_is_twiml(texter, ras
     assert sender == phones.pseudonym(PHONE) and "5415550123" not in str(rasa.calls[0])
     (row,) = inbound_rows()
     assert (row.status, row.kind, row.pseudonym) == ("answered", "chat", sender)
+    assert row.attempts == 1 and row.answered_at is not None
 
 
 def test_a_retried_message_sid_is_handled_once(texter, rasa):
@@ -175,6 +176,7 @@ def test_rasa_too_slow_gets_a_fallback_and_the_worker_answers_later(texter, rasa
     assert "211" in fallback and "988" in fallback
     (row,) = inbound_rows()
     assert row.status == "pending" and row.body == "sober living near 97201"
+    assert row.attempts == 1 and row.answered_at is None
     assert any(t.name == "answer_pending" for t in jobs.huey.scheduled()), "a retry is scheduled"
 
     rasa.delay = 0
