@@ -84,7 +84,8 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dphi = p2 - p1
     dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
+    s_phi, s_lmb = math.sin(dphi / 2), math.sin(dlmb / 2)  # squared by x * x (exact rounding; ** calls pow)
+    a = s_phi * s_phi + math.cos(p1) * math.cos(p2) * (s_lmb * s_lmb)
     return 2 * EARTH_RADIUS * math.asin(min(1.0, math.sqrt(a)))
 
 

@@ -1,5 +1,6 @@
 """Geo search: the index never drops a true match, sorting, filters, paging, time filters."""
 import datetime as dt
+import math
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +11,9 @@ from sqlalchemy import delete, insert
 from directory import db
 from directory.catalog.geo import InvalidQuery, Point
 from directory.catalog.models import SearchEntry
-from directory.catalog.search.nearby import E7, search, to_e7
+from directory.catalog.geo import distance_km
+from directory.catalog.search import nearby
+from directory.catalog.search.nearby import E7, SORT_UP_TO, search, to_e7
 from directory.catalog.search.query import SearchQuery, build_query
 from directory.catalog.codes import ATTRIBUTE_BITS
 
@@ -31,9 +34,11 @@ points = st.tuples(st.floats(min_value=-60, max_value=70), st.floats(min_value=-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(origin=points,
        offsets=st.lists(st.tuples(st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.booleans()), min_size=0, max_size=60),
-       radius=st.floats(min_value=0.5, max_value=150), limit=st.integers(1, 100))
-def test_search_never_drops_a_true_match(geo_db, origin, offsets, radius, limit):
+       radius=st.floats(min_value=0.5, max_value=150), limit=st.integers(1, 100),
+       sort_up_to=st.sampled_from([0, nearby.SORT_UP_TO]))
+def test_search_never_drops_a_true_match(geo_db, origin, offsets, radius, limit, sort_up_to):
     db.configure(geo_db)
+    nearby.SORT_UP_TO = sort_up_to  # the page taken by a heap (0) or by sorting every row in the circle
     lat0, lon0 = origin
     rows = []
     for i, (dlat, dlon, women) in enumerate(offsets):
@@ -65,6 +70,26 @@ def test_search_never_drops_a_true_match(geo_db, origin, offsets, radius, limit)
         expected_women = [i for _, i in truth if rows[i - 1]["attribute_bits"]][:100]
         assert [h.entry_id for h in women.hits if h.entry_id not in borderline] == \
             [i for i in expected_women if i not in borderline]
+    nearby.SORT_UP_TO = SORT_UP_TO
+
+
+@pytest.mark.parametrize("origin", [(40.0, -75.0), (-33.9, 151.2), (0.0, 179.99)])
+def test_a_listing_exactly_on_the_circle_is_in_and_one_float_further_is_out(geo_db, origin):
+    # The circle test is in kilometres (the haversine term only skips the rows far from the edge):
+    # a radius of exactly the listing's distance finds it, the float below that does not.
+    db.configure(geo_db)
+    lat, lon = origin[0] + 0.0731, origin[1] + 0.0003
+    with db.engine().begin() as conn:
+        conn.execute(delete(SearchEntry))
+        conn.execute(insert(SearchEntry), [dict(id=1, service_at_location_id="sal1", service_id="s1", latitude=lat,
+                                                longitude=lon, category="housing", attribute_bits=0, language_bits=0,
+                                                active=True, search_text="")])
+    exact = distance_km(origin[0], origin[1], to_e7(lat) / E7, to_e7(lon) / E7)
+    with db.Session() as s:
+        def found(radius):
+            return [(h.entry_id, h.distance_km) for h in search(s, SearchQuery(origin=Point(*origin), radius_km=radius)).hits]
+        assert found(exact) == [(1, exact)]
+        assert found(math.nextafter(exact, 0)) == []
 
 
 def test_rtree_category_codes_are_the_migrations(geo_db):

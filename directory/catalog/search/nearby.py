@@ -36,6 +36,7 @@ from directory.catalog.search.when import matches_when
 FIRST_RADIUS_KM = 0.5  # dense city centres answer from this; the sparse grow fast (_next_radius)
 GROWTH = 3.0  # at least; more when the first circles were sparse (_next_radius)
 MAX_GROWTH = 8.0
+SORT_UP_TO = 150  # rows in the final circle that a page takes from by sorting them all
 GROWTH_MARGIN = 1.3  # over the radius that would hold enough matches if the density were even
 
 
@@ -117,6 +118,7 @@ def _box_sql(sqlite: bool, where: str, category: str | None) -> str:
 
 
 E7 = 10_000_000.0  # R*Tree units per degree
+TWO_R = 2 * geo.EARTH_RADIUS
 
 
 def to_e7(degrees: float) -> int:
@@ -147,22 +149,26 @@ def _candidates(conn, query: SearchQuery) -> _Candidates:
 
 
 def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[float, int, float, float]]:
-    """(distance_km, id, lat, lon) of the filtered entries inside the circle, unsorted.
+    """(h, id, lat, lon) of the filtered entries inside the circle, unsorted, where h is the
+    haversine term of the distance: it orders as the distance does, and `_km(h)` is the distance
+    (geo.distance_km's formula), worked out for the page's hits only.
 
     On SQLite positions come from the R*Tree in whole 1e-7 degrees (about 1 cm): distances are
     those of the rounded positions, the same in every search, the oracle tests and the hits."""
-    sql, params, sqlite, run = cands.sql, cands.params, cands.sqlite, cands.run
-    # geo.distance_km inlined (same formula, same operation order) and the circle test made on the
-    # haversine term (monotonic in the distance): this loop sees every candidate.
+    sql, params, run = cands.sql, cands.params, cands.run
+    # geo.distance_km inlined (same formula, same operation order) up to its haversine term h: this
+    # loop sees every candidate. h is monotonic in the distance, so only an h within rounding of
+    # the radius's own needs the distance itself to tell whether it lies inside.
     lat0, lon0 = origin.lat, origin.lon
     p1 = radians(lat0)
     cos_p1 = cos(p1)
-    two_r = 2 * geo.EARTH_RADIUS
-    h_max = sin(min(radius_km / two_r, math.pi / 2)) ** 2 * (1 + 1e-9) + 1e-18  # slack for rounding
+    h_radius = sin(min(radius_km / TWO_R, math.pi / 2)) ** 2
+    h_in, h_max = h_radius * (1 - 1e-9), h_radius * (1 + 1e-9) + 1e-18  # surely inside / outside
+    scale = E7 if cands.sqlite else 1.0  # (x / 1.0 is x)
     out = []
     append = out.append
     for a, b, c, d in geo.split_antimeridian(geo.bounding_box(origin, radius_km)):
-        if sqlite:  # whole units, widened by one so that no rounded position on the edge is lost
+        if cands.sqlite:  # whole units, widened by one so that no rounded position on the edge is lost
             box = (math.floor(a * E7) - 1, math.ceil(b * E7) + 1, math.floor(c * E7) - 1, math.ceil(d * E7) + 1)
         else:
             box = (a, b, c, d)
@@ -172,19 +178,22 @@ def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[f
             params.update(zip(("min_lat", "max_lat", "min_lon", "max_lon"), box))
             rows = run(sql, params)
         for eid, lat, lon in rows:
-            if sqlite:
-                lat, lon = lat / E7, lon / E7
+            lat, lon = lat / scale, lon / scale
             p2 = radians(lat)
-            h = sin((p2 - p1) / 2) ** 2 + cos_p1 * cos(p2) * sin(radians(lon - lon0) / 2) ** 2
-            if h <= h_max:
-                dist = two_r * asin(min(1.0, sqrt(h)))
-                if dist <= radius_km:  # the test that counts, in kilometres (h_max only skips the far ones)
-                    append((dist, eid, lat, lon))
+            s_lat, s_lon = sin((p2 - p1) / 2), sin(radians(lon - lon0) / 2)
+            h = s_lat * s_lat + cos_p1 * cos(p2) * (s_lon * s_lon)
+            if h <= h_in or (h <= h_max and _km(h) <= radius_km):  # the test that counts is in kilometres
+                append((h, eid, lat, lon))
     return out
 
 
+def _km(h: float) -> float:
+    """The distance of a haversine term h (geo.distance_km's last step)."""
+    return TWO_R * asin(min(1.0, sqrt(h)))
+
+
 def _hits(conn, scored, with_cards: bool = False) -> list[Hit]:
-    """Hits for (distance, id, lat, lon) tuples, in their order, with their listing ids (and cards:
+    """Hits for (h, id, lat, lon) tuples (see _within), in their order, with their listing ids (and cards:
     the time filter reads schedules from them; a result page leaves them to directory.catalog.views)."""
     if not scored:
         return []
@@ -193,7 +202,7 @@ def _hits(conn, scored, with_cards: bool = False) -> list[Hit]:
     keys = {eid: (sal_id, service_id, card) for eid, sal_id, service_id, card in fetch_rows(
         conn, f"SELECT id, service_at_location_id, service_id, {card} FROM search_entry WHERE id IN ({marks})",
         params)}
-    return [Hit(eid, *keys[eid][:2], lat, lon, dist, keys[eid][2]) for dist, eid, lat, lon in scored]
+    return [Hit(eid, *keys[eid][:2], lat, lon, _km(h), keys[eid][2]) for h, eid, lat, lon in scored]
 
 
 def _next_radius(radius: float, found: int, wanted: int, limit_km: float) -> float:
@@ -284,8 +293,9 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
     if query.when:
         page = hits[query.offset:end]
     else:  # only the page needs sorting and its listing ids
-        top = heapq.nsmallest(end, scored)[query.offset:]
-        page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, dist) for dist, eid, lat, lon in top]
+        # (a sort is faster than a heap up to ~150 rows, the usual case; they give the same order)
+        top = (sorted(scored) if len(scored) <= SORT_UP_TO else heapq.nsmallest(end, scored))[query.offset:end]
+        page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, _km(h)) for h, eid, lat, lon in top]
     return SearchResult(page, found > end, total, radius, query)
 
 
