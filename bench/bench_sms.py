@@ -165,6 +165,28 @@ def cpu_by_part(before: dict, after: dict) -> dict[str, float]:
     return parts
 
 
+class CpuLedger:
+    """The service's CPU over a run: a sample at the start, then the last sample of every process
+    seen since, the killed ones too (`kill` samples first: what a process used is lost with it)."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.before = cpu_seconds(stack)
+        self.seen: dict[int, tuple[str, float]] = {}
+
+    def sample(self) -> None:
+        self.seen.update(cpu_seconds(self.stack))
+
+    def kill(self, kill):
+        """Sample, then `kill()` (a part of the service); returns what it returned."""
+        self.sample()
+        return kill()
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds each part used since the start, up to the last sample."""
+        return cpu_by_part(self.before, self.seen)
+
+
 LOAD_GENERATOR = "load generator (this script)"
 
 
@@ -223,22 +245,20 @@ def measure(stack: SmsStack, args, kill_mid_run: bool) -> dict:
     sampler_stop = threading.Event()
     killed = []
 
-    cpu_seen: dict[int, tuple[str, float]] = {}  # the last CPU sample of every process, the killed one too
 
     def sample():
         started = time.time()
         while not sampler_stop.wait(5):
             rss_samples.append(stack.rss_mb())
-            cpu_seen.update(cpu_seconds(stack))
+            cpu.sample()
             if kill_mid_run and not killed and time.time() - started >= args.sustain / 2:
-                cpu_seen.update(cpu_seconds(stack))  # what the server used until now is not lost with it
-                killed.append((round(time.time() - started), stack.kill_rasa(stack.rasa_ports[0])))
+                killed.append((round(time.time() - started), cpu.kill(lambda: stack.kill_rasa(stack.rasa_ports[0]))))
                 print(f"==> killed the Rasa server on port {stack.rasa_ports[0]} (SIGKILL)", flush=True)
     sampler = threading.Thread(target=sample)
-    cpu_before, own_before = cpu_seconds(stack), own_cpu_seconds()
+    cpu, own_before = CpuLedger(stack), own_cpu_seconds()
     sampler.start()
     sustained = sustained_load.run()
-    cpu_seen.update(cpu_seconds(stack))
+    cpu.sample()
     own_used = own_cpu_seconds() - own_before
     sampler_stop.set()
     sampler.join()
@@ -258,7 +278,7 @@ def measure(stack: SmsStack, args, kill_mid_run: bool) -> dict:
     while (later := inbound_statuses(stack, gateway_phones)).get("pending") and time.time() < deadline:
         time.sleep(3)
     cpu_per_message = {part: round(1000 * seconds / max(1, sustained["messages"]))
-                       for part, seconds in sorted(cpu_by_part(cpu_before, cpu_seen).items())}
+                       for part, seconds in sorted(cpu.used().items())}
     cpu_per_message[LOAD_GENERATOR] = round(1000 * own_used / max(1, sustained["messages"]))
     return {"results": results, "sustained": sustained, "later": later, "cpu": cpu_per_message,
             "rss": max(rss_samples) if rss_samples else 0}

@@ -125,3 +125,65 @@ def test_coefficients_laid_out_for_prediction_give_the_same_probabilities():
     assert coef.flags.f_contiguous and coef.T.flags.c_contiguous
     probe = texts + ["si claro", "nah", "meeting near 92701", ""]
     assert np.array_equal(laid_out.predict_proba(probe), pipe.predict_proba(probe))
+
+
+def _project_config() -> dict:
+    import yaml
+    from pathlib import Path
+    pipeline = yaml.safe_load((Path(__file__).resolve().parents[2] / "config.yml").read_text())["pipeline"]
+    step = next(p for p in pipeline if p["name"].endswith("TfidfIntentClassifier"))
+    return {**TfidfIntentClassifier.get_default_config(), **{k: v for k, v in step.items() if k != "name"}}
+
+
+def _examples(path, every: int = 1) -> tuple[list[str], list[str]]:
+    import re
+    import yaml
+    texts, intents = [], []
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        if "intent" not in block:
+            continue
+        lines = [re.sub(r"^- ", "", l.strip()) for l in block["examples"].splitlines() if l.strip()]
+        texts += lines[::every]
+        intents += [block["intent"]] * len(lines[::every])
+    return texts, intents
+
+
+def test_fast_features_give_the_pipelines_probabilities_bit_for_bit():
+    """The classifier's own feature path (FastFeatures: no joblib, no per-call checks, the character
+    n-grams counted once for both blocks that use them) gives exactly the probabilities of the
+    scikit-learn pipeline, with the project's settings, on real training and held-out texts, a
+    batch at once and a message at a time (as Rasa calls it)."""
+    from pathlib import Path
+
+    import numpy as np
+    from bot.nlu.tfidf_classifier import FastFeatures
+    here = Path(__file__).resolve().parent
+    texts, intents = _examples(here.parents[1] / "data" / "nlu.yml", every=6)
+    classifier = TfidfIntentClassifier(_project_config(), None, None,
+                                       build_pipeline(_project_config()).fit(texts, intents))
+    features = classifier._features
+    assert isinstance(features, FastFeatures)
+    char_neighbours = dict(classifier.pipeline.named_steps["features"].transformer_list)["char_neighbours"]
+    chars = dict(classifier.pipeline.named_steps["features"].transformer_list)["chars"]
+    assert features.same_as[id(char_neighbours.vectorizer_)] is chars  # counted once: the shared path is the one tested
+    probe = [t for name in ("nlu_heldout_fresh4.yml", "nlu_heldout_fresh3.yml")
+             for t in _examples(here / name)[0]][:150]
+    probe += ["", "1", "YES", "¿dónde hay una reunión?", "🙏 gracias", "a " * 300, "zzzz qqqq"]
+    assert np.array_equal(classifier.predict_proba(probe), classifier.pipeline.predict_proba(probe))
+    for text in probe[::10]:
+        assert np.array_equal(classifier.predict_proba([text]), classifier.pipeline.predict_proba([text]))
+
+
+def test_fast_features_count_apart_vectorizers_that_differ():
+    """Two TF-IDF blocks fitted differently are never taken for each other."""
+    from bot.nlu.tfidf_classifier import FastFeatures
+    config = {**TfidfIntentClassifier.get_default_config(), "char_neighbour_weight": 0.5, "char_min_ngram": 3}
+    texts = ["yes", "sure", "no", "nope", "need a meeting tonight", "sober house for women please"]
+    pipe = build_pipeline(config).fit(texts, ["affirm", "affirm", "deny", "deny", "find_support_group",
+                                              "find_sober_living"])
+    parts = dict(pipe.named_steps["features"].transformer_list)
+    features = FastFeatures(pipe.named_steps["features"])
+    assert features.same_as[id(parts["char_neighbours"].vectorizer_)] is parts["char_neighbours"].vectorizer_
+    import numpy as np
+    probe = texts + ["si claro", "nah"]
+    assert np.array_equal(pipe.named_steps["clf"].predict_proba(features.transform(probe)), pipe.predict_proba(probe))

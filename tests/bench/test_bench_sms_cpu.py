@@ -32,15 +32,16 @@ def test_a_killed_process_counts_up_to_its_last_sample():
     rasa, web = _burner(0.6, "bot.rasa_server run"), _burner(0.3, "gunicorn")
     try:
         stack = Processes([rasa, web])
-        before = bench_sms.cpu_seconds(stack)
-        time.sleep(1.5)  # both have burnt their CPU and sleep
-        seen = dict(before)
-        seen.update(bench_sms.cpu_seconds(stack))
-        rasa.kill()
-        rasa.wait()
-        seen.update(bench_sms.cpu_seconds(stack))  # the killed one is gone from this sample
+        ledger = bench_sms.CpuLedger(stack)  # as the sustained run starts: before either has burnt much
+
+        def kill():
+            rasa.kill()
+            return rasa.wait()
+        time.sleep(1.5)  # both have burnt their CPU and sleep; no sample was taken in between
+        ledger.kill(kill)  # the benchmark's own step: a sample, then the kill
+        ledger.sample()  # the killed one is gone from this sample
         assert rasa.pid not in bench_sms.cpu_seconds(stack)
-        used = bench_sms.cpu_by_part(before, seen)
+        used = ledger.used()
         assert used["rasa"] >= 0.4 and used["web (gateway + API)"] >= 0.2
         assert used["rasa"] > used["web (gateway + API)"]
     finally:
