@@ -24,11 +24,18 @@ Found with py-spy on the SMS benchmark conversation (figures in bench/RESULTS.md
 The service's tracker store (bot/tracker_store.py, named in the endpoints file directory/service.py
 writes) is Rasa's SQLTrackerStore with a per-process cache checked against the store on each message.
 
+And at start-up (each restart of a killed server pays it): skops.io, with which the intent classifier
+is loaded, builds its lists of trusted types at import by looking each numpy and scipy ufunc up in
+every loaded module: 1.4 s of CPU before Rasa's ~6,000 modules are loaded, 5.8 s after. So it is
+imported here, first.
+
 Nothing else changes: NLU, predictions, actions and events are Rasa's own. bot/tests/test_rasa_server.py
 checks each against Rasa's original. Pinned to rasa==3.6.21 (bot/requirements.txt): re-check the
 replaced methods when upgrading.
 """
 from __future__ import annotations
+
+import skops.io  # noqa: F401  (first: see the docstring)
 
 import copy
 import logging

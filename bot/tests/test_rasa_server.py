@@ -156,3 +156,16 @@ def test_graph_runs_give_rasas_parses_and_predictions(agent, monkeypatch):
     assert _parses(agent) == parses
     assert _predictions(agent, parses) == predictions
     assert {p["intent"]["name"] for p in parses} >= {"greet", "find_support_group", "choose", "affirm", "crisis"}
+
+
+def test_skops_is_imported_before_rasa_at_start_up():
+    """skops.io's import-time scan of every loaded module costs 4 s more of each start once Rasa's
+    modules are loaded: the server imports it first (see bot/rasa_server.py's docstring)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    probe = ("import sys, bot.rasa_server, rasa.core.run; names = list(sys.modules); "
+             "print(names.index('skops.io') < names.index('rasa'))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip().splitlines()[-1] == "True"
