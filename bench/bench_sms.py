@@ -245,7 +245,6 @@ def measure(stack: SmsStack, args, kill_mid_run: bool) -> dict:
     sampler_stop = threading.Event()
     killed = []
 
-
     def sample():
         started = time.time()
         while not sampler_stop.wait(5):

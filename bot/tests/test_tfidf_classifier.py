@@ -176,6 +176,7 @@ def test_fast_features_give_the_pipelines_probabilities_bit_for_bit():
 
 def test_fast_features_count_apart_vectorizers_that_differ():
     """Two TF-IDF blocks fitted differently are never taken for each other."""
+    import numpy as np
     from bot.nlu.tfidf_classifier import FastFeatures
     config = {**TfidfIntentClassifier.get_default_config(), "char_neighbour_weight": 0.5, "char_min_ngram": 3}
     texts = ["yes", "sure", "no", "nope", "need a meeting tonight", "sober house for women please"]
@@ -184,6 +185,5 @@ def test_fast_features_count_apart_vectorizers_that_differ():
     parts = dict(pipe.named_steps["features"].transformer_list)
     features = FastFeatures(pipe.named_steps["features"])
     assert features.same_as[id(parts["char_neighbours"].vectorizer_)] is parts["char_neighbours"].vectorizer_
-    import numpy as np
     probe = texts + ["si claro", "nah"]
     assert np.array_equal(pipe.named_steps["clf"].predict_proba(features.transform(probe)), pipe.predict_proba(probe))
