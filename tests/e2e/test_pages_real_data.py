@@ -96,7 +96,7 @@ def test_case_manager_finds_listings_in_the_real_data(real_live_server, browser,
     groups = {f.find_element(By.TAG_NAME, "legend").get_attribute("textContent"): f.is_displayed()
               for f in browser.find_elements(By.CSS_SELECTOR, "fieldset.attributes")}
     assert groups["Meeting type"] is False and groups["Housing"] is True and groups["Cost"] is True
-    submit_and_wait(browser, (By.CSS_SELECTOR, "form.search-form button[type=submit]"))
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.search-form button[type=submit]"))
     summary = browser.find_element(By.CSS_SELECTOR, ".summary").text
     assert "near Miami, FL 33142" in summary and "for “shelter”" in summary
     results = browser.find_elements(By.CSS_SELECTOR, "#results .result")
@@ -161,8 +161,7 @@ def test_peer_worker_fixes_an_imported_listing_from_a_phone(real_live_server, br
     hours.clear()
     hours.send_keys("Mon-Fri 9am-5pm")
     browser.find_element(By.CSS_SELECTOR, "input[name=attributes][value=walk_in]").click()
-    save = (By.CSS_SELECTOR, "main form[action$='/edit'] button[type=submit]")
-    submit_and_wait(browser, save)
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form[action$='/edit'] button[type=submit]"))
     flash = browser.find_element(By.CSS_SELECTOR, ".flash.success").text
     assert "Saved" in flash and "phone" in flash and "hours" in flash and "features" in flash
     page = browser.find_element(By.TAG_NAME, "main").text
@@ -194,7 +193,7 @@ def test_admin_works_through_the_queues(real_live_server, browser, axe_source, s
     screenshot(browser, "admin")
 
     # A problem report opens the edit with the report beside it; saving closes it.
-    submit_and_wait(browser, (By.LINK_TEXT, "Fix the listing"))
+    submit_and_wait(browser, browser.find_element(By.LINK_TEXT, "Fix the listing"))
     assert "The phone number is disconnected." in browser.find_element(By.CSS_SELECTOR, ".report-beside").text
     check_page(browser, axe_source, "edit beside a report (desktop)")
     browser.set_window_size(390, 844)
@@ -203,8 +202,7 @@ def test_admin_works_through_the_queues(real_live_server, browser, axe_source, s
     phone = browser.find_element(By.ID, "phone")
     phone.clear()
     phone.send_keys("305-555-0199")
-    save = (By.CSS_SELECTOR, "main form[action$='/edit'] button[type=submit]")
-    submit_and_wait(browser, save)
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form[action$='/edit'] button[type=submit]"))
     assert "closed as fixed" in browser.find_element(By.CSS_SELECTOR, ".flash.success").text
 
     # The organization picker types ahead; nothing is pre-set.
@@ -228,12 +226,12 @@ def test_admin_works_through_the_queues(real_live_server, browser, axe_source, s
     check_page(browser, axe_source, "confirm removal (desktop)")
     browser.set_window_size(390, 844)
     check_page(browser, axe_source, "confirm removal (phone)")
-    submit_and_wait(browser, (By.XPATH, "//button[text()='Yes, remove']"))
+    submit_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Yes, remove']"))
     assert "Assignment removed." in browser.find_element(By.CSS_SELECTOR, ".flash.success").text
 
     # The second-factor reminder goes away for the session.
     assert browser.find_elements(By.CSS_SELECTOR, ".reminder")
-    submit_and_wait(browser, (By.XPATH, "//button[text()='Not now']"))
+    submit_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Not now']"))
     assert not browser.find_elements(By.CSS_SELECTOR, ".reminder")
     with db.Session.begin() as s:
         from directory.referrals.operations import create_referral
