@@ -3,13 +3,18 @@ Rasa's own method gives, on the trained model and on action server answers."""
 from __future__ import annotations
 
 import asyncio
+import json
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
+import rasa.core.run as rasa_run
+from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot import rasa_server
 
@@ -17,6 +22,7 @@ REPLACEMENTS = {(owner, name): new for owner, name, new in rasa_server.replaceme
 ORIGINAL_VALIDATE = RemoteAction._validate_action_result
 ORIGINAL_RUN = DaskGraphRunner.run
 ORIGINAL_RESOLVE = Event.resolve_by_type
+ORIGINAL_SESSION = EndpointConfig.session
 
 ANSWERS = [
     {"events": [], "responses": []},
@@ -169,3 +175,139 @@ def test_skops_is_imported_before_rasa_at_start_up():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip().splitlines()[-1] == "True"
+
+
+# --- the action server's connection, kept alive ------------------------------------------------
+KEPT_SESSION = REPLACEMENTS[(EndpointConfig, "session")]
+
+
+class _ActionServer:
+    """A real HTTP server on 127.0.0.1 that answers like the action server and notes, for every
+    request, the client's port (one per TCP connection), its headers, query and JSON body."""
+
+    def __init__(self, port: int = 0, status: int = 200):
+        self.port, self.status, self.seen = port, status, []
+
+    async def start(self):
+        async def answer(request):
+            self.seen.append({"peer": request.transport.get_extra_info("peername")[1],
+                              "headers": dict(request.headers), "query": dict(request.query),
+                              "body": await request.text()})
+            return web.json_response({"events": [], "responses": [{"text": "ok"}]}, status=self.status)
+        app = web.Application()
+        app.router.add_post("/webhook", answer)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self):
+        await self.runner.cleanup()
+
+
+def _endpoint(server, **kwargs):
+    return EndpointConfig(url=f"http://127.0.0.1:{server.port}/webhook", **kwargs)
+
+
+def test_action_calls_share_one_kept_connection_with_rasas_headers_and_body(monkeypatch):
+    tracker = {"sender_id": "abc", "slots": {"location": "92701"}, "events": [{"event": "user", "text": "hola ñ"}]}
+
+    async def calls(session_method):
+        monkeypatch.setattr(EndpointConfig, "session", session_method)
+        server = await _ActionServer().start()
+        endpoint = _endpoint(server, headers={"X-Test": "1"}, token="secret", basic_auth={"username": "u", "password": "p"})
+        answers = [await endpoint.request(json={"next_action": "action_search", "tracker": tracker},
+                                          method="post", timeout=5) for _ in range(3)]
+        await rasa_server.close_kept_sessions(endpoint)
+        await server.stop()
+        return answers, server.seen
+
+    rasas_answers, rasas_requests = asyncio.run(calls(ORIGINAL_SESSION))
+    answers, requests_seen = asyncio.run(calls(KEPT_SESSION))
+    assert answers == rasas_answers == [{"events": [], "responses": [{"text": "ok"}]}] * 3
+    assert len({r["peer"] for r in rasas_requests}) == 3  # Rasa's own: a connection a call
+    assert len({r["peer"] for r in requests_seen}) == 1  # kept: one for all three
+    for ours, rasas in zip(requests_seen, rasas_requests):
+        assert json.loads(ours["body"]) == json.loads(rasas["body"]) == {"next_action": "action_search", "tracker": tracker}
+        assert ours["query"] == rasas["query"] == {"token": "secret"}
+        for header in ("X-Test", "Authorization", "Content-Type"):
+            assert ours["headers"][header] == rasas["headers"][header], header
+
+
+def test_an_error_answer_raises_as_in_rasa(monkeypatch):
+    async def error(session_method):
+        monkeypatch.setattr(EndpointConfig, "session", session_method)
+        server = await _ActionServer(status=500).start()
+        endpoint = _endpoint(server)
+        try:
+            with pytest.raises(ClientResponseError) as raised:
+                await endpoint.request(json={"next_action": "x"}, method="post", timeout=5)
+            return raised.value.status, raised.value.message, raised.value.text
+        finally:
+            await rasa_server.close_kept_sessions(endpoint)
+            await server.stop()
+
+    assert asyncio.run(error(KEPT_SESSION)) == asyncio.run(error(ORIGINAL_SESSION))
+    assert asyncio.run(error(KEPT_SESSION))[0] == 500
+
+
+def test_a_restarted_action_server_is_reached_on_a_new_connection(monkeypatch):
+    """The action server killed and started again on its port (as the supervisor does): the kept
+    connection to the old one is not reused, the next call is answered."""
+    monkeypatch.setattr(EndpointConfig, "session", KEPT_SESSION)
+
+    async def go():
+        first = await _ActionServer().start()
+        endpoint = _endpoint(first)
+        await endpoint.request(json={"n": 1}, method="post", timeout=5)
+        await first.stop()
+        second = await _ActionServer(port=first.port).start()
+        try:
+            answer = await endpoint.request(json={"n": 2}, method="post", timeout=5)
+        finally:
+            await rasa_server.close_kept_sessions(endpoint)
+            await second.stop()
+        return answer, [json.loads(r["body"]) for r in second.seen]
+
+    answer, bodies = asyncio.run(go())
+    assert answer == {"events": [], "responses": [{"text": "ok"}]}
+    assert bodies == [{"n": 2}]
+
+
+def test_an_idle_connection_is_dropped_by_rasa_before_the_action_server_drops_it():
+    from sanic.config import DEFAULT_CONFIG
+    assert 0 < rasa_server.ACTION_KEEPALIVE_S < DEFAULT_CONFIG["KEEP_ALIVE_TIMEOUT"]
+
+
+def test_json_is_the_json_modules_document_and_falls_back_where_orjson_refuses():
+    tracker = {"text": "¿dónde? \u2028 \"x\"", "confidence": 0.1 + 0.2, "n": 2 ** 40, "none": None, "list": [True, 1.5e-300]}
+    assert json.loads(rasa_server._json_dumps(tracker)) == json.loads(json.dumps(tracker))
+    assert rasa_server._json_dumps({1: "a"}) == json.dumps({1: "a"})  # int keys: orjson refuses them
+    assert rasa_server._json_dumps({"big": 2 ** 70}) == json.dumps({"big": 2 ** 70})
+
+
+def test_the_sessions_are_closed_when_the_server_stops(monkeypatch):
+    monkeypatch.setattr(EndpointConfig, "session", KEPT_SESSION)
+    closed_by_rasa = []
+
+    async def rasas_close_resources(app, loop):
+        closed_by_rasa.append(app)
+
+    monkeypatch.setattr(rasa_run, "close_resources", rasas_close_resources)
+    close_resources = rasa_server._closing_kept_sessions_at_stop()
+
+    async def go():
+        server = await _ActionServer().start()
+        endpoint = _endpoint(server)
+        await endpoint.request(json={}, method="post", timeout=5)
+        async with endpoint.session() as session:
+            pass
+        app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(action_endpoint=endpoint, model_server=None)))
+        await close_resources(app, None)
+        await server.stop()
+        return session.closed, app
+
+    closed, app = asyncio.run(go())
+    assert closed and closed_by_rasa == [app]
