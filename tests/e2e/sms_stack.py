@@ -103,15 +103,26 @@ class SmsStack:
 
     def kill_rasa(self, port: int) -> int:
         """SIGKILL the Rasa server on `port` (as the kernel's OOM killer would); returns its pid."""
+        pids = self.pids_running(lambda cmd: b"bot.rasa_server" in cmd and str(port).encode() in cmd)
+        if not pids:
+            raise RuntimeError(f"no Rasa server on port {port}")
+        os.kill(pids[0], signal.SIGKILL)
+        return pids[0]
+
+    def action_server_pids(self) -> list[int]:
+        return self.pids_running(lambda cmd: b"run" in cmd and b"actions" in cmd and b"--actions" in cmd)
+
+    def pids_running(self, matches) -> list[int]:
+        """The service's processes whose command line (a list of bytes) `matches`."""
+        found = []
         for pid in self.pids():
             try:
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"bot.rasa_server" in cmd and str(port).encode() in cmd:
-                os.kill(pid, signal.SIGKILL)
-                return pid
-        raise RuntimeError(f"no Rasa server on port {port}")
+            if matches(cmd):
+                found.append(pid)
+        return found
 
     def ready(self) -> bool:
         try:

@@ -6,7 +6,9 @@ most of it Rasa loading its model once for the module.
 """
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -179,6 +181,28 @@ def test_a_killed_rasa_is_restarted_and_every_conversation_continues(stack):
         converse(stack, phone, ["yes"])
         assert len(referrals_to(stack, phone)) == 1, phone
     assert _inbound_statuses(stack, phones) == {"answered"}  # nothing lost, nothing left unanswered
+
+
+def test_a_killed_action_server_is_restarted_and_rasa_reaches_the_new_one(stack):
+    """Rasa keeps its connection to the action server open between calls (bot/rasa_server.py). The
+    action server killed with SIGKILL and restarted by the supervisor: the next texts are answered
+    by the new one, in context, without a fallback."""
+    phones = [stack.new_phone() for _ in range(2)]
+    for phone in phones:
+        answers = converse(stack, phone, ["hi", "any NA meeting near 92701"])
+        assert "1." in answers[1][0], answers
+    (old,) = stack.action_server_pids()
+    os.kill(old, signal.SIGKILL)
+    deadline = time.time() + 120
+    while not (stack.action_server_pids() and old not in stack.action_server_pids() and stack.ready()):
+        assert time.time() < deadline, f"the action server was not restarted:\n{stack.log_tail()}"
+        time.sleep(0.5)
+    for phone in phones:
+        (details,) = converse(stack, phone, ["1"])
+        assert details and "1." not in details[0] and "slow right now" not in details[0], details
+        converse(stack, phone, ["yes"])
+        assert len(referrals_to(stack, phone)) == 1, phone
+    assert _inbound_statuses(stack, phones) == {"answered"}
 
 
 def test_retention_purges_the_conversations_from_rasas_tracker_store(stack):
