@@ -209,7 +209,10 @@ def _kept_alive_sessions() -> Callable:
                     if self.basic_auth else None)
             kept = (loop, aiohttp.ClientSession(
                 headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-                connector=aiohttp.TCPConnector(keepalive_timeout=ACTION_KEEPALIVE_S), json_serialize=_json_dumps))
+                # No cap on connections at once and no DNS cache: as Rasa's session a call (a new
+                # connection still looks the name up, e.g. an action server moved on restart).
+                connector=aiohttp.TCPConnector(keepalive_timeout=ACTION_KEEPALIVE_S, limit=0, use_dns_cache=False),
+                json_serialize=_json_dumps))
             self.__dict__[_KEPT] = kept
         return _KeptSession(kept[1])
 
