@@ -3,6 +3,7 @@ package, and broken or cut-off files, which must fail and leave the database as 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 import shutil
@@ -608,3 +609,29 @@ def test_a_big_import_in_two_processes_builds_each_tables_indexes_when_done_with
     assert "service" not in early and "attribute" not in early
     assert restored[-1][0] is None and restored[-1][1] > 0  # the rest, before the search entries are read
     assert counts()["search_entry"] == before_counts["search_entry"] + 60
+
+
+# sha256 of the sorted ids of the schedule rows the Miami export's import writes, as every version
+# since the stable ids has made them (its regular_schedules.csv gives no ids). A re-import into a
+# directory an earlier version filled must find the same rows, not add new ones beside them.
+MIAMI_SCHEDULE_IDS = "2ebbf3ea2d38756903ebf7dd67cd5c8222c5c2fb48083c6531a65a20048ec944"
+
+
+def test_miami_schedule_ids_are_the_ones_earlier_imports_made(db_url, shared_data):
+    run_import(shared_data / "miami-211-hsds")
+    ids = sorted(r["id"] for r in rows("SELECT id FROM schedule WHERE service_id LIKE 'miami-211-hsds:%'"))
+    assert len(ids) == 11350
+    assert hashlib.sha256("\n".join(ids).encode()).hexdigest() == MIAMI_SCHEDULE_IDS
+
+
+def test_a_repeated_schedule_row_without_an_id_is_kept_as_a_second_row(db_url, shared_data, tmp_path):
+    """Two identical rows of regular_schedules.csv without ids: the second gets its own stable id
+    (numbered by how many rows had its key before), not the first's."""
+    folder = tmp_path / "miami-211-hsds"  # the source prefix of its ids comes from the folder name
+    shutil.copytree(shared_data / "miami-211-hsds", folder)
+    lines = (folder / "regular_schedules.csv").read_text().splitlines(keepends=True)
+    (folder / "regular_schedules.csv").write_text("".join(lines + [lines[1], lines[1]]))
+    report = run_import(folder)
+    assert report.written["schedule"] == 11350 + 2
+    ids = [r["id"] for r in rows("SELECT id FROM schedule WHERE service_id LIKE 'miami-211-hsds:%'")]
+    assert len(ids) == len(set(ids)) == 11350 + 2

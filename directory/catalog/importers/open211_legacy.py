@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+from hashlib import blake2b
 from pathlib import Path
 
 from directory.catalog.importers import loader
@@ -214,6 +215,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "application_process": clean(row.get("application_process")),
             "fees_description": clean(row.get("fees")), "eligibility_description": eligibility.get(service_id)}, where)
     writer.table_done("organization")  # (stand-ins included)
+    del eligibility, location_names, organizations  # a million entries each in a statewide export: free them for what follows
 
     for where, row in file_rows("services_at_location.csv", ("id", "service_id", "location_id")):
         writer.add("service_at_location", {"id": p(row["id"]), "service_id": p(row["service_id"]),
@@ -245,10 +247,7 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
             "description": clean(row.get("description"))}, where)
     writer.table_done("phone")
 
-    seen: dict[str, int] = {}
-    for where, row in file_rows("regular_schedules.csv", ("weekday",)):
-        _schedule(writer, report, source, p, row, where, seen)
-    writer.table_done("schedule")
+    _schedules(writer, report, source, p, file_rows("regular_schedules.csv", ("weekday",)))
 
     for where, row in file_rows("languages.csv", ("language",)):
         name = clean(row.get("language"))
@@ -284,6 +283,17 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
     writer.location_postcodes.clear()
 
 
+def _schedules(writer, report, source, p, rows) -> None:
+    # How many rows so far had each key (for the stable id of a row without one). Keyed by an 8-byte
+    # digest of the key, not the key: a statewide export has millions of rows, and the keys took
+    # ~0.4 GB of the reading process. A collision of two keys (about 2^-64 a pair) would only number
+    # one of them from 2: their ids would still differ, since each id hashes the whole key.
+    seen: dict[bytes, int] = {}
+    for where, row in rows:
+        _schedule(writer, report, source, p, row, where, seen)
+    writer.table_done("schedule")
+
+
 def _schedule(writer, report, source, p, row, where, seen) -> None:
     day = WEEKDAYS.get((text(row.get("weekday")) or "").lower())
     service_id = p(row.get("service_id"))
@@ -297,9 +307,10 @@ def _schedule(writer, report, source, p, row, where, seen) -> None:
                     f"'{row.get('opens_at')}'-'{row.get('closes_at')}'")
         opens = closes = None
     key = "|".join((service_id or "", p(row.get("location_id")) or "", day, str(opens), str(closes)))
-    seen[key] = seen.get(key, 0) + 1
+    digest = blake2b(key.encode(), digest_size=8).digest()
+    seen[digest] = n = seen.get(digest, 0) + 1
     writer.add("schedule", {
-        "id": p(row.get("id")) or stable_id(source, "schedule", key, str(seen[key])),
+        "id": p(row.get("id")) or stable_id(source, "schedule", key, str(n)),
         "service_id": service_id, "location_id": p(row.get("location_id")),
         "service_at_location_id": p(row.get("service_at_location_id")), "freq": "WEEKLY", "byday": day,
         "opens_at": _hhmm(opens) if opens is not None else None,
