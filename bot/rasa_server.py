@@ -25,9 +25,10 @@ Found with py-spy on the SMS benchmark conversation (figures in bench/RESULTS.md
   aiohttp session and a new TCP connection, and wrote the tracker's JSON with the json module
   (together about 7 % of the process's CPU). Here each endpoint keeps one session per event loop, its
   connections kept alive for a shorter time than the action server keeps them (so the client, never
-  the server, drops an idle one), and the JSON is written by orjson (the same document; the json
-  module for anything orjson refuses). A request is still sent once: a failure is Rasa's failure as
-  before. The sessions are closed when the server stops.
+  the server, drops an idle one), and the JSON is written by orjson (the same document, except that a
+  NaN or infinity, which the json module writes as non-standard `NaN`, becomes null; the json module
+  for anything orjson refuses). A request is still sent once: a failure is Rasa's failure as before.
+  The sessions are closed when the server stops.
 
 The service's tracker store (bot/tracker_store.py, named in the endpoints file directory/service.py
 writes) is Rasa's SQLTrackerStore with a per-process cache checked against the store on each message.
@@ -45,10 +46,14 @@ from __future__ import annotations
 
 import skops.io  # noqa: F401  (first: see the docstring)
 
+import contextlib
 import copy
+import json
 import logging
 import sys
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+
+import orjson
 
 _applied = False
 
@@ -170,28 +175,11 @@ _KEPT = "_signpost_kept_session"  # an EndpointConfig's attribute: (event loop, 
 
 def _json_dumps(value: Any) -> str:
     """orjson's JSON (a fifth of the json module's time on a tracker), the json module's for what
-    orjson refuses (e.g. a dict with non-str keys, an int over 64 bits)."""
-    import json
-
-    import orjson
+    orjson refuses (e.g. a dict with non-str keys, an int over 64 bits, a numpy float)."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return json.dumps(value)
-
-
-class _KeptSession:
-    """What `async with endpoint.session() as session` (Rasa's only use of it) gets: the endpoint's
-    kept session, left open at the end of the block."""
-
-    def __init__(self, session: Any):
-        self.session = session
-
-    async def __aenter__(self) -> Any:
-        return self.session
-
-    async def __aexit__(self, *_exc: Any) -> bool:
-        return False
 
 
 def _kept_alive_sessions() -> Callable:
@@ -200,8 +188,10 @@ def _kept_alive_sessions() -> Callable:
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
 
-    def session(self) -> _KeptSession:
-        """EndpointConfig.session: the same headers, auth and timeout, one session per event loop."""
+    def session(self) -> contextlib.nullcontext:
+        """EndpointConfig.session: the same headers, auth and timeout, one session per event loop.
+        Rasa only uses it as `async with endpoint.session() as session`: the kept session is given
+        in a null context, so the block's end leaves it open."""
         loop = asyncio.get_running_loop()
         kept = self.__dict__.get(_KEPT)
         if kept is None or kept[0] is not loop or kept[1].closed:
@@ -214,7 +204,7 @@ def _kept_alive_sessions() -> Callable:
                 connector=aiohttp.TCPConnector(keepalive_timeout=ACTION_KEEPALIVE_S, limit=0, use_dns_cache=False),
                 json_serialize=_json_dumps))
             self.__dict__[_KEPT] = kept
-        return _KeptSession(kept[1])
+        return contextlib.nullcontext(kept[1])
 
     return session
 

@@ -286,6 +286,7 @@ def test_json_is_the_json_modules_document_and_falls_back_where_orjson_refuses()
     assert json.loads(rasa_server._json_dumps(tracker)) == json.loads(json.dumps(tracker))
     assert rasa_server._json_dumps({1: "a"}) == json.dumps({1: "a"})  # int keys: orjson refuses them
     assert rasa_server._json_dumps({"big": 2 ** 70}) == json.dumps({"big": 2 ** 70})
+    assert json.loads(rasa_server._json_dumps({"x": float("nan")})) == {"x": None}  # the documented difference
 
 
 def test_the_sessions_are_closed_when_the_server_stops(monkeypatch):

@@ -611,8 +611,8 @@ def test_a_big_import_in_two_processes_builds_each_tables_indexes_when_done_with
     assert counts()["search_entry"] == before_counts["search_entry"] + 60
 
 
-# sha256 of the sorted ids of the schedule rows the Miami export's import writes, as every version
-# since the stable ids has made them (its regular_schedules.csv gives no ids). A re-import into a
+# sha256 of the sorted ids of the schedule rows the Miami export's import writes, taken with the code
+# before the schedule keys were counted by digest (its regular_schedules.csv gives no ids). A re-import into a
 # directory an earlier version filled must find the same rows, not add new ones beside them.
 MIAMI_SCHEDULE_IDS = "2ebbf3ea2d38756903ebf7dd67cd5c8222c5c2fb48083c6531a65a20048ec944"
 
