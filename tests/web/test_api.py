@@ -178,7 +178,10 @@ def test_searches_are_logged_without_personal_data(client):
     from directory import db
     from directory.catalog.models import SearchLog
     from directory.catalog.search import log as search_log
-    assert search_log.buffer.flush() == 1  # buffered, off the hot path: written within a second, or now
+    # Buffered, off the hot path: written within a second by the log's thread, or now. (The count
+    # flush() returns is not asserted: it includes rows of earlier tests, which go to their own
+    # databases, unless the thread has just written them.)
+    search_log.buffer.flush()
     with db.Session() as s:
         row = s.query(SearchLog).one()
         assert (row.category, row.postal_code, row.channel) == ("housing", "92701", "api")
