@@ -279,6 +279,11 @@ def _slots(texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
     return tuple(out)
 
 
+def slots_of(slot_texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
+    """The Slots of a card's "slots" texts (kept: a few hundred shapes recur across a directory)."""
+    return _slots(slot_texts)
+
+
 def slot_info(card: dict) -> tuple[str | None, tuple[sched.Slot, ...]]:
     """(time zone, slots) of a card, as search's time filter and time_facts read them."""
     return card["timezone"], _slots(tuple(card["slots"]))
@@ -293,6 +298,20 @@ def _facts_in_minute(tz_name: str | None, slot_texts: tuple[str, ...], minute: d
 def _whole_minutes(slot_texts: tuple[str, ...]) -> bool:
     """Do the slots open and close on whole minutes (HH:MM:00), as nearly all schedules do?"""
     return all(part.endswith(":00") for text in slot_texts for part in text.split("|")[1:3] if part)
+
+
+@lru_cache(maxsize=8192)
+def _next_start_in_minute(tz_name: str | None, slot_texts: tuple[str, ...], minute: dt.datetime):
+    return sched.next_start(_slots(slot_texts), minute, tz_name)
+
+
+def next_start(card: dict, now: dt.datetime) -> dt.datetime | None:
+    """When a card's listing next meets, as its item's next_meeting says: for the minute `now`
+    falls in when the schedule has whole-minute times (see item), else for `now` itself."""
+    texts = tuple(card["slots"])
+    if _whole_minutes(texts):
+        return _next_start_in_minute(card["timezone"], texts, now.replace(second=0, microsecond=0))
+    return sched.next_start(_slots(texts), now, card["timezone"])
 
 
 def time_facts(slot_info, now: dt.datetime) -> dict:

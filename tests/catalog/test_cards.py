@@ -112,3 +112,28 @@ def test_cards_pick_the_address_and_phone_as_first_address_and_first_phone_do():
             voice_l, any_l = picks.get("l1", (None, None))
             objs = [NS(number=n, extension=e, type=t) for _o, n, e, t in rows]
             assert (voice_s or voice_l or any_s or any_l) == cards.first_phone(objs)
+
+
+def test_next_start_is_the_items_next_meeting_for_the_same_minute():
+    """The listing chosen to stand for a weekly group (search.results) meets when its item says:
+    both are worked out for the minute `now` falls in (whole-minute schedules), and for `now`
+    itself otherwise."""
+    import datetime as dt
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+    from directory.catalog import cards
+    la = ZoneInfo("America/Los_Angeles")
+    hit = SimpleNamespace(distance_km=1.0, latitude=33.7, longitude=-117.8)
+    whole = {"v": cards.CARD_VERSION, "service_id": "s1", "timezone": "America/Los_Angeles",
+             "slots": ["3|19:00:00|20:00:00||", "5|07:30:00|08:30:00||"]}
+    odd = dict(whole, slots=["3|19:00:30|20:00:00||"])  # starts half a minute past the hour
+    for now in (dt.datetime(2026, 11, 26, 18, 59, 59, tzinfo=la), dt.datetime(2026, 11, 26, 19, 0, 30, tzinfo=la),
+                dt.datetime(2026, 11, 26, 19, 1, tzinfo=la), dt.datetime(2026, 11, 28, 7, 30, 5, tzinfo=la)):
+        for card in (whole, odd):
+            said = cards.item(card, hit, now)["next_meeting"]["start"]
+            assert cards.next_start(card, now) == dt.datetime.fromisoformat(said), (card["slots"], now)
+    # Within the minute a meeting starts, it is still the next one (as its item says "Today 7:00 pm").
+    assert cards.next_start(whole, dt.datetime(2026, 11, 26, 19, 0, 30, tzinfo=la)) == \
+        dt.datetime(2026, 11, 26, 19, 0, tzinfo=la)
+    assert cards.next_start(odd, dt.datetime(2026, 11, 26, 19, 0, 45, tzinfo=la)) == \
+        dt.datetime(2026, 12, 3, 19, 0, 30, tzinfo=la)

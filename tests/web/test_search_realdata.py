@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import weakref
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -137,6 +138,36 @@ def test_a_dense_page_is_still_full_after_collapsing(api):
     keys = [(i["name"].lower(), i["address"]) for i in body["items"]]
     assert len(set(keys)) == 20
     assert any(len(i["occurrences"]) > 1 for i in body["items"])
+
+
+
+@pytest.mark.parametrize("query", [
+    "near=92701&category=support_group&limit=20", "near=92701&limit=10&offset=10",
+    "near=irvine&category=support_group&limit=15", "near=kansas city&category=support_group&limit=10&offset=5",
+    "near=92701&category=support_group&when=tonight&limit=30&offset=20", "near=92701&fellowship=aa&limit=20",
+    "near=santa ana&attributes=women&limit=10",
+])
+def test_reading_on_in_passes_gives_the_page_one_big_read_gives(api, clock, monkeypatch, query):
+    """A page of groups read in several passes (each reading on from where the last stopped) is
+    the page that one read of every listing within reach gives: the same items in the same order."""
+    from directory.catalog.search import results
+    clock(dt.datetime(2026, 11, 26, 18, 0, tzinfo=LA))
+    monkeypatch.setattr(results, "_listings_per_group", weakref.WeakKeyDictionary())
+    monkeypatch.setattr(results, "FIRST_READ_AHEAD", 50.0)  # reads up to MAX_CANDIDATES at once
+    one_read = get(api, query)
+    passes = []
+    real_search = results.search
+    monkeypatch.setattr(results, "search", lambda *a, **k: passes.append(1) or real_search(*a, **k))
+    monkeypatch.setattr(results, "_listings_per_group", weakref.WeakKeyDictionary())
+    monkeypatch.setattr(results, "FIRST_READ_AHEAD", 0.05)  # a first read too small for the page
+    monkeypatch.setattr(results, "READ_AHEAD_MARGIN", 1.0)
+    several = get(api, query)
+    assert len(passes) > 1  # the small start did have to read on
+    assert several["items"] == one_read["items"] and several["items"]
+    assert {k: several["_meta"][k] for k in ("has_more", "returned", "when_unmatched")} == \
+        {k: one_read["_meta"][k] for k in ("has_more", "returned", "when_unmatched")}
+    # A total is given when the search read every match within the radius, as one big read does.
+    assert several["_meta"]["total"] in (None, one_read["_meta"]["total"])
 
 
 def _starts(items):

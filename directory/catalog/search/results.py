@@ -112,21 +112,37 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
     kind = (query.category, query.fellowship)
     per_group = seen.get(kind, FIRST_READ_AHEAD)
     fetch = min(MAX_CANDIDATES, max(wanted + 2, math.ceil(wanted * per_group * READ_AHEAD_MARGIN)))
+    hits: list = []
+    read: set[int] = set()
+    by_entry: dict = {}
     while True:
-        result = search(conn, replace(query, offset=0, limit=fetch), now, listing_ids=False)
-        by_entry = cards.load(conn, result.hits)
-        groups = _collapse([h for h in result.hits if h.entry_id in by_entry], by_entry)
+        # Read on from where the last pass stopped: the nearest-first order is the same in every
+        # pass (the circle always holds everything within it), so only the new hits' cards are read.
+        result = search(conn, replace(query, offset=len(hits), limit=fetch - len(hits)), now, listing_ids=False)
+        new = [h for h in result.hits if h.entry_id not in read]  # (an entry added meanwhile moves the rest)
+        read.update(h.entry_id for h in new)
+        by_entry.update(cards.load(conn, new))
+        hits += new
+        groups = _collapse([h for h in hits if h.entry_id in by_entry], by_entry)
         complete = not result.has_more
-        if complete or fetch >= MAX_CANDIDATES:
+        if complete or fetch >= MAX_CANDIDATES or not result.hits:
             break
-        last = result.hits[-1].distance_km
-        if sum(1 for g in groups if g.distance_km < last) >= wanted:
+        last = hits[-1].distance_km
+        whole = sum(1 for g in groups if g.distance_km < last)
+        if whole >= wanted:
             groups = [g for g in groups if g.distance_km < last]  # the last distance's may be partial
             break
-        fetch = min(MAX_CANDIDATES, fetch * 3)
+        # The groups still missing, at the listings per group this search has seen so far (and at
+        # least half again as many: growing slowly costs a circle per pass).
+        missing = wanted - whole
+        seen_per_group = len(hits) / max(1, len(groups))
+        fetch = min(MAX_CANDIDATES, max(math.ceil(fetch * 1.5),
+                                        len(hits) + math.ceil(missing * seen_per_group * READ_AHEAD_MARGIN) + 2))
     if groups:
         listed = sum(len(g.hits) for g in groups)
         seen[kind] = (per_group + listed / len(groups)) / 2 if kind in seen else listed / len(groups)
+    if by_start and len(groups) > wanted:  # the pool is the nearest `wanted`, however far the read went
+        groups, complete = groups[:wanted], False
     return groups, complete and result.total is not None, result.searched_radius_km
 
 
@@ -156,10 +172,9 @@ def _collapse(hits, by_entry: dict) -> list[Group]:
 
 def _start_of(card: dict, when: str | None, now: dt.datetime) -> dt.datetime:
     """When a card's listing next meets: inside `when`'s window if it does, else its next start."""
-    slot_info = cards.slot_info(card)
-    start = meeting_start(when, slot_info, now) if when else None
+    start = meeting_start(when, cards.slot_info(card), now) if when else None
     if start is None:
-        start = sched.next_start(slot_info[1], now, slot_info[0])
+        start = cards.next_start(card, now)
     return start or FAR_FUTURE
 
 
@@ -181,15 +196,16 @@ def _item(group: Group, now: dt.datetime, base_url: str, when: str | None = None
 
 def occurrences(group: Group) -> list[dict]:
     """Each listing of the group with its weekday and start: [{service_id, day, time}], Monday first."""
-    out = []
-    for card in group.cards:
-        for slot in cards.slot_info(card)[1]:
-            if slot.opens_at is None:
-                continue
-            for day in slot.days:
-                out.append((day, slot.opens_at, card["service_id"]))
-    return [{"service_id": sid, "day": DAY_NAMES[day], "time": sched.clock(t)}
-            for day, t, sid in sorted(dict.fromkeys(out), key=lambda o: (o[0], o[1]))]
+    out = [(day, t, label, card["service_id"]) for card in group.cards for day, t, label in _starts_of(tuple(card["slots"]))]
+    return [{"service_id": sid, "day": DAY_NAMES[day], "time": label}
+            for day, _t, label, sid in sorted(dict.fromkeys(out), key=lambda o: (o[0], o[1]))]
+
+
+@lru_cache(maxsize=8192)
+def _starts_of(slot_texts: tuple[str, ...]) -> tuple[tuple[int, dt.time, str], ...]:
+    """(weekday, opening time, its clock label) of each weekly start of these slots."""
+    return tuple((day, slot.opens_at, sched.clock(slot.opens_at))
+                 for slot in cards.slots_of(slot_texts) if slot.opens_at is not None for day in slot.days)
 
 
 def _days_text(days: set[int]) -> str:
@@ -213,7 +229,8 @@ def _days_text(days: set[int]) -> str:
     return ", ".join(parts)
 
 
-def meets_label(slots) -> str | None:
+@lru_cache(maxsize=8192)  # a few thousand weekly patterns recur across a directory's groups
+def meets_label(slots: tuple) -> str | None:
     """'Mon, Wed, Fri 12:00 pm'; 'Mon-Fri 7:00 am; Sat 9:00 am' (times in the meeting's zone)."""
     by_time: dict[dt.time, set[int]] = {}
     for slot in slots:
