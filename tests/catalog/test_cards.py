@@ -121,6 +121,7 @@ def test_next_start_is_the_items_next_meeting_for_the_same_minute():
     import datetime as dt
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
+
     from directory.catalog import cards
     la = ZoneInfo("America/Los_Angeles")
     hit = SimpleNamespace(distance_km=1.0, latitude=33.7, longitude=-117.8)

@@ -119,7 +119,7 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
         # Read on from where the last pass stopped: the nearest-first order is the same in every
         # pass (the circle always holds everything within it), so only the new hits' cards are read.
         result = search(conn, replace(query, offset=len(hits), limit=fetch - len(hits)), now, listing_ids=False)
-        new = [h for h in result.hits if h.entry_id not in read]  # (an entry added meanwhile moves the rest)
+        new = [h for h in result.hits if h.entry_id not in read]  # (an entry written meanwhile could shift one)
         read.update(h.entry_id for h in new)
         by_entry.update(cards.load(conn, new))
         hits += new
@@ -135,9 +135,9 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
         # The groups still missing, at the listings per group this search has seen so far (and at
         # least half again as many: growing slowly costs a circle per pass).
         missing = wanted - whole
-        seen_per_group = len(hits) / max(1, len(groups))
+        so_far = len(hits) / max(1, len(groups))  # listings per group in this search
         fetch = min(MAX_CANDIDATES, max(math.ceil(fetch * 1.5),
-                                        len(hits) + math.ceil(missing * seen_per_group * READ_AHEAD_MARGIN) + 2))
+                                        len(hits) + math.ceil(missing * so_far * READ_AHEAD_MARGIN) + 2))
     if groups:
         listed = sum(len(g.hits) for g in groups)
         seen[kind] = (per_group + listed / len(groups)) / 2 if kind in seen else listed / len(groups)
