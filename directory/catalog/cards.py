@@ -270,7 +270,8 @@ def _slot_text_of_row(byday, opens_at, closes_at, valid_from, valid_to) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _slots(texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
+def slots_from_texts(texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
+    """The Slots of a card's "slots" texts (kept: a few hundred shapes recur across a directory)."""
     out = []
     for text in texts:
         days, opens, closes, valid_from, valid_to = text.split("|")
@@ -279,19 +280,14 @@ def _slots(texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
     return tuple(out)
 
 
-def slots_of(slot_texts: tuple[str, ...]) -> tuple[sched.Slot, ...]:
-    """The Slots of a card's "slots" texts (kept: a few hundred shapes recur across a directory)."""
-    return _slots(slot_texts)
-
-
 def slot_info(card: dict) -> tuple[str | None, tuple[sched.Slot, ...]]:
     """(time zone, slots) of a card, as search's time filter and time_facts read them."""
-    return card["timezone"], _slots(tuple(card["slots"]))
+    return card["timezone"], slots_from_texts(tuple(card["slots"]))
 
 
 @lru_cache(maxsize=8192)
 def _facts_in_minute(tz_name: str | None, slot_texts: tuple[str, ...], minute: dt.datetime) -> dict:
-    return time_facts((tz_name, _slots(slot_texts)), minute)
+    return time_facts((tz_name, slots_from_texts(slot_texts)), minute)
 
 
 @lru_cache(maxsize=4096)
@@ -302,7 +298,7 @@ def _whole_minutes(slot_texts: tuple[str, ...]) -> bool:
 
 @lru_cache(maxsize=8192)
 def _next_start_in_minute(tz_name: str | None, slot_texts: tuple[str, ...], minute: dt.datetime):
-    return sched.next_start(_slots(slot_texts), minute, tz_name)
+    return sched.next_start(slots_from_texts(slot_texts), minute, tz_name)
 
 
 def next_start(card: dict, now: dt.datetime) -> dt.datetime | None:
@@ -311,7 +307,7 @@ def next_start(card: dict, now: dt.datetime) -> dt.datetime | None:
     texts = tuple(card["slots"])
     if _whole_minutes(texts):
         return _next_start_in_minute(card["timezone"], texts, now.replace(second=0, microsecond=0))
-    return sched.next_start(_slots(texts), now, card["timezone"])
+    return sched.next_start(slots_from_texts(texts), now, card["timezone"])
 
 
 def time_facts(slot_info, now: dt.datetime) -> dict:
@@ -345,7 +341,7 @@ def item(card: dict, hit, now: dt.datetime, base_url: str = "") -> dict:
         facts = _facts_in_minute(card["timezone"], texts, now.replace(second=0, microsecond=0))
         out.update(facts, next_meeting=facts["next_meeting"] and dict(facts["next_meeting"]))  # a copy
     else:
-        out.update(time_facts((card["timezone"], _slots(texts)), now))
+        out.update(time_facts((card["timezone"], slots_from_texts(texts)), now))
     return out
 
 

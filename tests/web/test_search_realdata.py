@@ -140,7 +140,6 @@ def test_a_dense_page_is_still_full_after_collapsing(api):
     assert any(len(i["occurrences"]) > 1 for i in body["items"])
 
 
-
 @pytest.mark.parametrize("query", [
     "near=92701&category=support_group&limit=20", "near=92701&limit=10&offset=10",
     "near=irvine&category=support_group&limit=15", "near=kansas city&category=support_group&limit=10&offset=5",

@@ -285,9 +285,9 @@ def _read(writer: HsdsWriter, folder: Path, source: str, progress: bool) -> None
 
 def _schedules(writer, report, source, p, rows) -> None:
     # How many rows so far had each key (for the stable id of a row without one). Keyed by an 8-byte
-    # digest of the key, not the key: a statewide export has millions of rows (with the maps freed
-    # above, the keys took ~0.6 GB of the reading process at a million services). A collision of two keys (about 2^-64 a pair) would only number
-    # one of them from 2: their ids would still differ, since each id hashes the whole key.
+    # digest of the key, not the key: a statewide export has millions of rows (the keys took ~0.6 GB
+    # of the reading process at a million services). A collision of two keys (about 2^-64 a pair)
+    # would only number one of them from 2: their ids would still differ, each id hashing the whole key.
     seen: dict[bytes, int] = {}
     for where, row in rows:
         _schedule(writer, report, source, p, row, where, seen)

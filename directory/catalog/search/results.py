@@ -205,7 +205,7 @@ def occurrences(group: Group) -> list[dict]:
 def _starts_of(slot_texts: tuple[str, ...]) -> tuple[tuple[int, dt.time, str], ...]:
     """(weekday, opening time, its clock label) of each weekly start of these slots."""
     return tuple((day, slot.opens_at, sched.clock(slot.opens_at))
-                 for slot in cards.slots_of(slot_texts) if slot.opens_at is not None for day in slot.days)
+                 for slot in cards.slots_from_texts(slot_texts) if slot.opens_at is not None for day in slot.days)
 
 
 def _days_text(days: set[int]) -> str:
