@@ -11,12 +11,20 @@ code falls back to that ZIP's centroid and says so (precision "zip").
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import logging
+import marshal
 import os
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 US_STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -64,7 +72,12 @@ class Place:
 
 
 class _ZipIndex:
-    """The zipcodes package scans a list per lookup (ms each); index it once per process."""
+    """The zipcodes package scans a list per lookup (ms each); index it once per process.
+
+    Building the index takes ~0.7 s (the package's compressed JSON, then ~42,000 ZIPs): every
+    command and server start paid it. So the finished index is kept in a cache file
+    (`zip_index_cache_file`), marshal (data only, no code runs on reading it), read in ~0.2 s;
+    its name changes when the package's data or the building code does."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -79,48 +92,108 @@ class _ZipIndex:
         with self._lock:
             if self.by_zip:
                 return self
-            import zipcodes
-            sums: dict[tuple[str, str], list] = {}
-            counties: dict[tuple[str, str], list] = {}
-            by_zip = {}
-            unplaced = []  # ZIPs the package gives 0,0: no coordinates (APO/FPO, PO boxes, a few standard ones)
-            for z in zipcodes.list_all():
-                if not z.get("lat") or not z.get("long"):
-                    continue
-                lat, lon = float(z["lat"]), float(z["long"])
-                if lat == 0.0 and lon == 0.0:
-                    unplaced.append(z)  # counted in no city or county average, or it drags them out to sea
-                    continue
-                city = z["city"].title()
-                by_zip[z["zip_code"]] = Place(lat, lon, f"{city}, {z['state']} {z['zip_code']}",
-                                              z["zip_code"], z.get("timezone") or None, "zip")
-                if z.get("zip_code_type") == "STANDARD" and z.get("county"):
-                    acc = counties.setdefault((z["county"].lower(), z["state"]), [0.0, 0.0, 0, z["county"], z.get("timezone")])
+            cache = zip_index_cache_file()
+            tables = _read_zip_cache(cache) if cache else None
+            if tables is None:
+                tables = _build_zip_tables()
+                if cache:
+                    _write_zip_cache(cache, tables)
+            by_zip, by_city, by_county, zip_count = tables
+            self.by_city = {key: Place(*p) for key, p in by_city.items()}
+            self.by_county = {key: Place(*p) for key, p in by_county.items()}
+            self.zip_count = zip_count
+            self.by_zip = {code: Place(*p) for code, p in by_zip.items()}  # last: it says "loaded"
+        return self
+
+
+def _build_zip_tables() -> tuple[dict, dict, dict, dict]:
+    """(by_zip, by_city, by_county, zip_count) from the zipcodes package, places as plain tuples
+    of Place's fields."""
+    import zipcodes
+    sums: dict[tuple[str, str], list] = {}
+    counties: dict[tuple[str, str], list] = {}
+    by_zip = {}
+    unplaced = []  # ZIPs the package gives 0,0: no coordinates (APO/FPO, PO boxes, a few standard ones)
+    for z in zipcodes.list_all():
+        if not z.get("lat") or not z.get("long"):
+            continue
+        lat, lon = float(z["lat"]), float(z["long"])
+        if lat == 0.0 and lon == 0.0:
+            unplaced.append(z)  # counted in no city or county average, or it drags them out to sea
+            continue
+        city = z["city"].title()
+        by_zip[z["zip_code"]] = (lat, lon, f"{city}, {z['state']} {z['zip_code']}", z["zip_code"],
+                                 z.get("timezone") or None, "zip")
+        if z.get("zip_code_type") == "STANDARD" and z.get("county"):
+            acc = counties.setdefault((z["county"].lower(), z["state"]), [0.0, 0.0, 0, z["county"], z.get("timezone")])
+            acc[0] += lat
+            acc[1] += lon
+            acc[2] += 1
+        if z.get("zip_code_type") in ("STANDARD", "UNIQUE", "PO BOX") and z.get("active", True):
+            for name in [z["city"]] + list(z.get("acceptable_cities") or []):
+                key = (name.lower(), z["state"])
+                acc = sums.setdefault(key, [0.0, 0.0, 0, name.title(), z.get("timezone"), z["zip_code"]])
+                if z.get("zip_code_type") == "STANDARD" or acc[2] == 0:
                     acc[0] += lat
                     acc[1] += lon
                     acc[2] += 1
-                if z.get("zip_code_type") in ("STANDARD", "UNIQUE", "PO BOX") and z.get("active", True):
-                    for name in [z["city"]] + list(z.get("acceptable_cities") or []):
-                        key = (name.lower(), z["state"])
-                        acc = sums.setdefault(key, [0.0, 0.0, 0, name.title(), z.get("timezone"), z["zip_code"]])
-                        if z.get("zip_code_type") == "STANDARD" or acc[2] == 0:
-                            acc[0] += lat
-                            acc[1] += lon
-                            acc[2] += 1
-            self.by_city = {
-                key: Place(a[0] / a[2], a[1] / a[2], f"{a[3]}, {key[1]}", None, a[4] or None, "city")
-                for key, a in sums.items() if a[2]
-            }
-            self.by_county = {key: Place(a[0] / a[2], a[1] / a[2], f"{a[3]}, {key[1]}", None, a[4] or None, "county")
-                              for key, a in counties.items()}
-            self.zip_count = {**{key: a[2] for key, a in sums.items()}, **{key: a[2] for key, a in counties.items()}}
-            for z in unplaced:  # such a ZIP stands for its city's centre, said as such ("city")
-                town = self.by_city.get((z["city"].lower(), z["state"]))
-                if town is not None and z["zip_code"] not in by_zip:
-                    by_zip[z["zip_code"]] = Place(town.lat, town.lon, f"{z['city'].title()}, {z['state']} {z['zip_code']}",
-                                                  z["zip_code"], z.get("timezone") or town.timezone, "city")
-            self.by_zip = by_zip
-        return self
+    by_city = {key: (a[0] / a[2], a[1] / a[2], f"{a[3]}, {key[1]}", None, a[4] or None, "city")
+               for key, a in sums.items() if a[2]}
+    by_county = {key: (a[0] / a[2], a[1] / a[2], f"{a[3]}, {key[1]}", None, a[4] or None, "county")
+                 for key, a in counties.items()}
+    zip_count = {**{key: a[2] for key, a in sums.items()}, **{key: a[2] for key, a in counties.items()}}
+    for z in unplaced:  # such a ZIP stands for its city's centre, said as such ("city")
+        town = by_city.get((z["city"].lower(), z["state"]))
+        if town is not None and z["zip_code"] not in by_zip:
+            by_zip[z["zip_code"]] = (town[0], town[1], f"{z['city'].title()}, {z['state']} {z['zip_code']}",
+                                     z["zip_code"], z.get("timezone") or town[4], "city")
+    return by_zip, by_city, by_county, zip_count
+
+
+def zip_index_cache_file() -> Path | None:
+    """Where the built ZIP index is kept: SIGNPOST_CACHE_DIR, else $XDG_CACHE_HOME/signpost or
+    ~/.cache/signpost. Named by the package's data file (size, time) and a digest of the building
+    code, so an upgrade or a change to _build_zip_tables never reads an old index. None: the
+    package's data cannot be found, or SIGNPOST_CACHE_DIR is "off" (build every time)."""
+    folder = os.environ.get("SIGNPOST_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "signpost")
+    if folder == "off":
+        return None
+    try:
+        spec = importlib.util.find_spec("zipcodes")  # found, not imported: importing it reads the data
+        data = os.stat(os.path.join(os.path.dirname(spec.origin), "zips.json.bz2"))
+    except (ImportError, AttributeError, TypeError, OSError):
+        return None
+    code = hashlib.blake2b(marshal.dumps(_build_zip_tables.__code__), digest_size=8).hexdigest()
+    return Path(folder) / f"zip-index-{data.st_size}-{int(data.st_mtime)}-{code}.marshal"
+
+
+def _read_zip_cache(path: Path):
+    try:
+        tables = marshal.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, TypeError) as exc:  # unreadable or damaged: built again
+        logger.warning("ZIP index cache %s unreadable (%s): building the index again", path, exc)
+        return None
+    if not (isinstance(tables, tuple) and len(tables) == 4 and all(isinstance(t, dict) for t in tables) and tables[0]):
+        logger.warning("ZIP index cache %s is not an index: building it again", path)
+        return None
+    return tables
+
+
+def _write_zip_cache(path: Path, tables) -> None:
+    """Written whole or not at all (a temporary file renamed), so a reader never sees half of one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
+            f.write(marshal.dumps(tables))
+        os.replace(f.name, path)
+        for old in path.parent.glob("zip-index-*.marshal"):  # an earlier package's or code's: never read again
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only home: the index is built in every process instead
+        logger.info("ZIP index not cached (%s): it will be built at each start", exc)
 
 
 ZIPS = _ZipIndex()

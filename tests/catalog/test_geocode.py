@@ -149,3 +149,52 @@ def test_cities_and_counties_are_not_pulled_towards_0_0():
 def test_a_zip_with_neither_coordinates_nor_a_known_city_is_not_found():
     with pytest.raises(PlaceNotFound):
         Geocoder().resolve("09001")  # APO AE: a military post office abroad, no coordinates
+
+
+# --- the ZIP index's cache file -------------------------------------------------------------------
+def _index_in(folder, monkeypatch):
+    """A new process's ZIP index (a fresh _ZipIndex), cached under `folder`."""
+    from directory.catalog import geocode
+    monkeypatch.setenv("SIGNPOST_CACHE_DIR", str(folder))
+    return geocode._ZipIndex().load()
+
+
+def _tables(index):
+    return index.by_zip, index.by_city, index.by_county, index.zip_count
+
+
+def test_the_zip_index_is_read_from_its_cache_file_the_same_as_built(tmp_path, monkeypatch):
+    import zipcodes
+    from directory.catalog.geocode import zip_index_cache_file
+    built = _index_in(tmp_path, monkeypatch)
+    assert zip_index_cache_file().parent == tmp_path and zip_index_cache_file().is_file()
+
+    def no_package_read():
+        raise AssertionError("the index was built again instead of read from its cache file")
+    monkeypatch.setattr(zipcodes, "list_all", no_package_read)
+    cached = _index_in(tmp_path, monkeypatch)
+    assert _tables(cached) == _tables(built)
+    assert cached.by_zip["92701"].timezone == "America/Los_Angeles"
+    assert [p.name for p in tmp_path.iterdir()] == [zip_index_cache_file().name]  # no temporary file left
+
+
+def test_a_damaged_or_old_zip_index_cache_is_built_again(tmp_path, monkeypatch, caplog):
+    from directory.catalog.geocode import zip_index_cache_file
+    built = _index_in(tmp_path, monkeypatch)
+    path = zip_index_cache_file()
+    path.write_bytes(b"\x00not marshal")
+    stale = tmp_path / "zip-index-1-1-0000000000000000.marshal"  # an earlier package's
+    stale.write_bytes(b"x")
+    with caplog.at_level("WARNING"):
+        again = _index_in(tmp_path, monkeypatch)
+    assert _tables(again) == _tables(built)
+    assert "unreadable" in caplog.text and str(path) in caplog.text
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # rewritten whole; the old one removed
+
+
+def test_the_zip_index_loads_where_no_cache_can_be_written(tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    index = _index_in(blocked / "cache", monkeypatch)
+    assert index.by_zip["64111"].label == "Kansas City, MO 64111"
+    assert index.by_city[("santa ana", "CA")].precision == "city"
