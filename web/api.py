@@ -6,12 +6,14 @@ itself fails, and then without details). Pagination is capped.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import orjson
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.utils import get_current_url
 
 from directory import db
 from directory.catalog.geo import InvalidQuery
@@ -95,7 +97,12 @@ def _now() -> dt.datetime:
 
 
 def _base_url() -> str:
-    return request.url_root.rstrip("/")
+    return _url_root(request.scheme, request.host, request.root_path)
+
+
+@lru_cache(maxsize=64)  # werkzeug works it out afresh for each request (a few % of a search)
+def _url_root(scheme: str, host: str, root_path: str) -> str:
+    return get_current_url(scheme, host, root_path).rstrip("/")
 
 
 # --- search ---------------------------------------------------------------------------------
