@@ -51,6 +51,12 @@ class Hit:
     card: str | None = None  # the listing's card (directory/catalog/cards.py), as stored
 
 
+class Circle(NamedTuple):
+    """Where a search stopped: its radius and every match inside it, (h, id, lat, lon) as _within gives them."""
+    radius: float
+    scored: list
+
+
 @dataclass
 class SearchResult:
     hits: list[Hit]
@@ -58,6 +64,7 @@ class SearchResult:
     total: int | None  # exact count within the radius, when the search had to look that far
     searched_radius_km: float
     query: SearchQuery
+    circle: Circle | None = None  # to read on from (search's `circle`); None after a time filter
 
 
 def _filters_sql(query: SearchQuery, sqlite: bool) -> tuple[str, dict]:
@@ -262,19 +269,27 @@ def _remember_density(hints: dict, keys: list[tuple], found: int, radius: float)
     hints[coarse] = max(density, hints.get(coarse, 0.0))
 
 
-def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_ids: bool = True) -> SearchResult:
+def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_ids: bool = True,
+           circle: Circle | None = None) -> SearchResult:
     """The query's page of hits. `session` is an ORM Session or a Core Connection (the API's
     search endpoint passes a Connection: a Session's set-up is a tenth of its time).
 
     With `listing_ids=False` the hits carry entry ids, positions and distances only: the result
-    list reads each listing's ids with its card (directory.catalog.views), in the same query."""
+    list reads each listing's ids with its card (directory.catalog.views), in the same query.
+    `circle`: the one an earlier search of this same query (but for offset and limit) ended with,
+    to start from, so that reading on asks the index again only if that circle holds too few."""
     wanted = query.offset + query.limit + 1  # one more tells us whether there is a next page
     conn = session.connection() if isinstance(session, OrmSession) else session
     hints, hint_keys = _hints_of(conn), _hint_keys(query)
-    radius = _start_radius(hints, hint_keys, query, wanted)
-    cands = _candidates(conn, query)
+    cands = None
+    if circle is not None and not query.when:
+        radius, scored = circle
+    else:
+        radius, scored = _start_radius(hints, hint_keys, query, wanted), None
     while True:
-        scored = _within(cands, query.origin, radius)
+        if scored is None:
+            cands = cands or _candidates(conn, query)
+            scored = _within(cands, query.origin, radius)
         if query.when:
             scored.sort()
             now = now or dt.datetime.now(dt.timezone.utc)
@@ -284,7 +299,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
             found = len(scored)
         if found >= wanted or radius >= query.radius_km:
             break
-        radius = _next_radius(radius, found, wanted, query.radius_km)
+        radius, scored = _next_radius(radius, found, wanted, query.radius_km), None
     _remember_density(hints, hint_keys, found, radius)
     # Without a time filter, a search that reached the full radius has seen every match.
     complete = radius >= query.radius_km and (not query.when or found < wanted)
@@ -296,7 +311,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
         # (a sort is faster than a heap up to ~150 rows, the usual case; they give the same order)
         top = (sorted(scored) if len(scored) <= SORT_UP_TO else heapq.nsmallest(end, scored))[query.offset:end]
         page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, _km(h)) for h, eid, lat, lon in top]
-    return SearchResult(page, found > end, total, radius, query)
+    return SearchResult(page, found > end, total, radius, query, None if query.when else Circle(radius, scored))
 
 
 def all_within(session, query: SearchQuery) -> list[str]:

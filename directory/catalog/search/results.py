@@ -115,10 +115,14 @@ def _groups(conn, query: SearchQuery, now: dt.datetime, by_start: bool) -> tuple
     hits: list = []
     read: set[int] = set()
     by_entry: dict = {}
+    circle = None
     while True:
         # Read on from where the last pass stopped: the nearest-first order is the same in every
-        # pass (the circle always holds everything within it), so only the new hits' cards are read.
-        result = search(conn, replace(query, offset=len(hits), limit=fetch - len(hits)), now, listing_ids=False)
+        # pass (the circle always holds everything within it), so only the new hits' cards are read,
+        # and the index is asked again only when the last pass's circle holds too few.
+        result = search(conn, replace(query, offset=len(hits), limit=fetch - len(hits)), now, listing_ids=False,
+                        circle=circle)
+        circle = result.circle
         new = [h for h in result.hits if h.entry_id not in read]  # (an entry written meanwhile could shift one)
         read.update(h.entry_id for h in new)
         by_entry.update(cards.load(conn, new))
