@@ -206,6 +206,23 @@ def test_security_headers_and_cookie_flags(app, users):
     assert client.get("/search").headers["Cache-Control"] == "no-store"
 
 
+def test_security_headers_once_on_api_answers_and_a_view_s_own_kept(db_url):
+    app = _app(db_url)
+
+    @app.get("/test-own-frame-policy")
+    def _own():
+        return "framed", 200, {"x-frame-options": "SAMEORIGIN"}  # a header a view sets, in any case
+    client = app.test_client()
+    response = client.get("/api/v1/search?near=92701")
+    assert response.status_code == 200
+    for name, value in (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                        ("Referrer-Policy", "same-origin")):
+        assert response.headers.getlist(name) == [value]
+    assert len(response.headers.getlist("Content-Security-Policy")) == 1
+    own = client.get("/test-own-frame-policy")
+    assert own.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"] and own.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_pages_have_no_inline_scripts(app, signed_in):
     case = signed_in("case_manager")
     for path in ("/search?near=92701", f"/services/{KEPT_SERVICE}", "/referrals", "/reports/needs", "/account/totp"):
