@@ -319,6 +319,42 @@ def test_big_imports_build_the_table_indexes_again(db_url, tmp_path, monkeypatch
     assert card["phone"] == "816-555-0007" and card["address"].startswith("7 Main St") and card["slots"]
 
 
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_first_big_load_builds_the_search_entry_indexes_after_its_entries(db_url, shared_data, monkeypatch, fail):
+    """Into an empty search_entry, a big import writes its entries without the table's secondary
+    indexes and builds them once afterwards: they must come back as they were and serve look-ups,
+    and a failed import must leave them (and the empty table) as they were."""
+    from directory.catalog import index
+    with db.Session.begin() as s:  # a first load: no search entries yet
+        s.connection().exec_driver_sql("DELETE FROM search_entry")
+    before = _indexes()
+    assert set(index.ENTRY_INDEXES) <= {i["name"] for i in before}
+    monkeypatch.setattr(index, "BULK_RTREE_MIN", 1)
+    dropped = []
+    suspend = index.suspend_entry_indexes
+
+    def spy(session):
+        saved = suspend(session)
+        dropped.append(len(saved))
+        return saved
+    monkeypatch.setattr(index, "suspend_entry_indexes", spy)
+    if fail:
+        monkeypatch.setattr(index, "rebuild_rtree", _disk_full)
+        with pytest.raises(RuntimeError):
+            run_import(shared_data / "miami-211-hsds")
+        assert dropped == [2] and _indexes() == before and counts()["search_entry"] == 0
+        return
+    report = run_import(shared_data / "miami-211-hsds")
+    assert dropped == [2] and _indexes() == before and report.search_entries > 4000
+    service_id = row("SELECT service_id FROM search_entry ORDER BY id LIMIT 1")["service_id"]
+    plan = rows(f"EXPLAIN QUERY PLAN SELECT id FROM search_entry WHERE service_id = '{service_id}'")
+    assert "ix_search_entry_service_id" in " ".join(r["detail"] for r in plan)
+    # A second import (entries exist now) reads them by service: the indexes stay.
+    dropped.clear()
+    run_import(shared_data / "miami-211-hsds")
+    assert dropped == [0] and _indexes() == before
+
+
 def _journal_mode() -> str:
     with db.engine().connect() as conn:
         return conn.exec_driver_sql("PRAGMA journal_mode").scalar()

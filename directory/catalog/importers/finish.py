@@ -20,6 +20,7 @@ def finish(loader: Loader, progress: bool = False) -> Report:
     written = 0
     bulk = len(ids) >= index.BULK_RTREE_MIN
     triggers = index.suspend_rtree_triggers(loader.session) if bulk else []
+    entry_indexes = index.suspend_entry_indexes(loader.session) if bulk else []
     with progress_bar(progress, total=len(ids), desc="search index", unit="services") as bar:
         if bulk and pipeline.available(loader):
             written = pipeline.reindex(loader.session, ids, bar.update)  # cards made in a second process
@@ -28,6 +29,7 @@ def finish(loader: Loader, progress: bool = False) -> Report:
                 chunk = ids[i:i + 5000]
                 written += index.reindex_services(loader.session, chunk)
                 bar.update(len(chunk))
+    index.restore_entry_indexes(loader.session, entry_indexes)
     if triggers:
         with progress_bar(progress, total=1, desc="search R*Tree", unit="tree") as bar:
             index.rebuild_rtree(loader.session, triggers)
