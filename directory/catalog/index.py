@@ -82,7 +82,11 @@ def what_to_read(conn) -> Reads:
     """For a reindex of many services: two indexed look-ups, once."""
     return Reads(
         place_languages=bool(fetch_rows(conn, "SELECT 1 FROM language WHERE location_id IS NOT NULL LIMIT 1", {})),
-        entries=bool(fetch_rows(conn, "SELECT 1 FROM search_entry LIMIT 1", {})))
+        entries=_has_entries(conn))
+
+
+def _has_entries(conn) -> bool:
+    return bool(fetch_rows(conn, "SELECT 1 FROM search_entry LIMIT 1", {}))
 
 
 def read_batch(conn, ids: list[str], reads: Reads) -> tuple:
@@ -192,12 +196,23 @@ def suspend_rtree_triggers(session) -> list[str]:
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         return []
-    names = ", ".join(f"'{n}'" for n in RTREE_TRIGGERS)
+    return _drop_keeping_sql(conn, "trigger", RTREE_TRIGGERS)
+
+
+def _drop_keeping_sql(conn, kind: str, names: tuple[str, ...]) -> list[str]:
+    """Drop these SQLite schema objects (kind: 'trigger' or 'index'); returns the SQL that makes
+    them again (`_recreate`), in name order."""
+    listed = ", ".join(f"'{n}'" for n in names)
     saved = [sql for (sql,) in conn.exec_driver_sql(
-        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({names}) ORDER BY name")]
-    for name in RTREE_TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        f"SELECT sql FROM sqlite_master WHERE type = '{kind}' AND name IN ({listed}) ORDER BY name")]
+    for name in names:
+        conn.exec_driver_sql(f"DROP {kind.upper()} IF EXISTS {name}")
     return saved
+
+
+def _recreate(conn, saved: list[str]) -> None:
+    for sql in saved:
+        conn.exec_driver_sql(sql)
 
 
 # search_entry's secondary indexes: the look-up by service (reindexing) and PostgreSQL's box
@@ -212,20 +227,13 @@ def suspend_entry_indexes(session) -> list[str]:
     `restore_entry_indexes`. Otherwise nothing, []: a reindex of existing entries reads them by
     service."""
     conn = session.connection()
-    if conn.dialect.name != "sqlite" or fetch_rows(conn, "SELECT 1 FROM search_entry LIMIT 1", {}):
+    if conn.dialect.name != "sqlite" or _has_entries(conn):
         return []
-    names = ", ".join(f"'{n}'" for n in ENTRY_INDEXES)
-    saved = [sql for (sql,) in conn.exec_driver_sql(
-        f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({names}) ORDER BY name")]
-    for name in ENTRY_INDEXES:
-        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    return saved
+    return _drop_keeping_sql(conn, "index", ENTRY_INDEXES)
 
 
 def restore_entry_indexes(session, saved: list[str]) -> None:
-    conn = session.connection()
-    for sql in saved:
-        conn.exec_driver_sql(sql)
+    _recreate(session.connection(), saved)
 
 
 def rebuild_rtree(session, saved_triggers: list[str]) -> None:
@@ -237,8 +245,7 @@ def rebuild_rtree(session, saved_triggers: list[str]) -> None:
         conn.exec_driver_sql(f"DELETE FROM {tree}")
     for statement in RTREE_FILL:
         conn.exec_driver_sql(statement)
-    for sql in saved_triggers:
-        conn.exec_driver_sql(sql)
+    _recreate(conn, saved_triggers)
 
 
 # --- ORM edits ------------------------------------------------------------------------------

@@ -198,3 +198,13 @@ def test_the_zip_index_loads_where_no_cache_can_be_written(tmp_path, monkeypatch
     index = _index_in(blocked / "cache", monkeypatch)
     assert index.by_zip["64111"].label == "Kansas City, MO 64111"
     assert index.by_city[("santa ana", "CA")].precision == "city"
+
+
+def test_signpost_cache_dir_off_builds_the_zip_index_without_a_file(tmp_path, monkeypatch):
+    from directory.catalog import geocode
+    monkeypatch.setenv("HOME", str(tmp_path))  # where the default folder would be
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("SIGNPOST_CACHE_DIR", "off")
+    assert geocode.zip_index_cache_file() is None
+    assert geocode._ZipIndex().load().by_zip["92701"].label == "Santa Ana, CA 92701"
+    assert not list(tmp_path.rglob("zip-index-*"))
