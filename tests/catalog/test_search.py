@@ -78,6 +78,48 @@ def _check_against_full_scan(geo_db, origin, offsets, radius, limit):
             [i for i in expected_women if i not in borderline]
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(origin=points,
+       places=st.lists(st.tuples(st.sampled_from([0.0, 0.03]) | st.floats(-0.2, 0.2),  # some on one latitude
+                                 st.floats(-0.2, 0.2)), min_size=1, max_size=8),
+       at=st.lists(st.integers(0, 7), min_size=1, max_size=50), wanted=st.booleans(),
+       radius=st.floats(min_value=0.5, max_value=40), limit=st.integers(1, 12))
+def test_listings_sharing_a_place_come_by_id_with_its_distance_on_every_page(geo_db, origin, places, at, wanted,
+                                                                            radius, limit):
+    # Meeting feeds put several meetings at one place; search works out a place's distance once for
+    # the rows of it that come out of the tree together. Every page must still be the full scan's
+    # (distance, id) order, with geo.distance_km's distance of each listing's own position.
+    db.configure(geo_db)
+    lat0, lon0 = origin
+    rows = []
+    for i, place in enumerate(at):  # ids in an order unrelated to the places
+        dlat, dlon = places[place % len(places)]
+        rows.append(dict(id=i + 1, service_at_location_id=f"sal{i}", service_id=f"s{i}", latitude=lat0 + dlat,
+                         longitude=((lon0 + dlon + 180) % 360) - 180, category="support_group",
+                         attribute_bits=ATTRIBUTE_BITS["women"] if wanted and i % 2 else 0, language_bits=0,
+                         active=True, search_text=""))
+    with db.engine().begin() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.execute(delete(SearchEntry))
+        conn.execute(insert(SearchEntry), rows)
+
+    def distance(r):
+        return distance_km(lat0, lon0, to_e7(r["latitude"]) / E7, to_e7(r["longitude"]) / E7)
+
+    borderline = {r["id"] for r in rows if abs(distance(r) - radius) < 1e-6}
+    for attributes in ((), ("women",)):
+        matching = [r for r in rows if not attributes or r["attribute_bits"]]
+        truth = [(distance(r), r["id"]) for r in sorted(matching, key=lambda r: (distance(r), r["id"]))
+                 if distance(r) <= radius and r["id"] not in borderline]
+        got = []
+        with db.engine().connect() as conn:
+            for offset in range(0, len(rows) + limit, limit):
+                page = search(conn, SearchQuery(origin=Point(lat0, lon0), radius_km=radius, limit=limit, offset=offset,
+                                                category="support_group", attributes=attributes)).hits
+                got += [(h.distance_km, h.entry_id) for h in page if h.entry_id not in borderline]
+        assert got == truth
+
+
 @pytest.mark.parametrize("origin", [(40.0, -75.0), (-33.9, 151.2), (0.0, 179.99)])
 def test_a_listing_exactly_on_the_circle_is_in_and_one_float_further_is_out(geo_db, origin):
     # The circle test is in kilometres (the haversine term only skips the rows far from the edge):

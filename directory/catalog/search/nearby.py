@@ -126,6 +126,7 @@ def _box_sql(sqlite: bool, where: str, category: str | None) -> str:
 
 E7 = 10_000_000.0  # R*Tree units per degree
 TWO_R = 2 * geo.EARTH_RADIUS
+DEG = math.pi / 180  # the constant math.radians multiplies by (CPython's degToRad)
 
 
 def to_e7(degrees: float) -> int:
@@ -163,15 +164,16 @@ def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[f
     On SQLite positions come from the R*Tree in whole 1e-7 degrees (about 1 cm): distances are
     those of the rounded positions, the same in every search, the oracle tests and the hits."""
     sql, params, run = cands.sql, cands.params, cands.run
-    # geo.distance_km inlined (same formula, same operation order) up to its haversine term h: this
-    # loop sees every candidate. h is monotonic in the distance, so only an h within rounding of
-    # the radius's own needs the distance itself to tell whether it lies inside.
+    # geo.distance_km inlined (same formula, same operation order; x * DEG is math.radians(x)) up to
+    # its haversine term h: this loop sees every candidate. h is monotonic in the distance, so only
+    # an h within rounding of the radius's own needs the distance itself to tell whether it lies inside.
     lat0, lon0 = origin.lat, origin.lon
     p1 = radians(lat0)
     cos_p1 = cos(p1)
     h_radius = sin(min(radius_km / TWO_R, math.pi / 2)) ** 2
     h_in, h_max = h_radius * (1 - 1e-9), h_radius * (1 + 1e-9) + 1e-18  # surely inside / outside
     scale = E7 if cands.sqlite else 1.0  # (x / 1.0 is x)
+    deg = DEG
     out = []
     append = out.append
     for a, b, c, d in geo.split_antimeridian(geo.bounding_box(origin, radius_km)):
@@ -184,19 +186,26 @@ def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[f
         else:
             params.update(zip(("min_lat", "max_lat", "min_lon", "max_lon"), box))
             rows = run(sql, params)
-        for eid, lat, lon in rows:
-            lat, lon = lat / scale, lon / scale
-            p2 = radians(lat)
-            s_lat, s_lon = sin((p2 - p1) / 2), sin(radians(lon - lon0) / 2)
-            h = s_lat * s_lat + cos_p1 * cos(p2) * (s_lon * s_lon)
-            if h <= h_in or (h <= h_max and _km(h) <= radius_km):  # the test that counts is in kilometres
+        # A place's listings (a meeting place's weekly meetings, about 3 a place in Meeting Guide
+        # feeds) have one position and come out of the tree together: the row before's terms serve.
+        row_lat = row_lon = None
+        for eid, e_lat, e_lon in rows:
+            if e_lat != row_lat or e_lon != row_lon:
+                row_lat, row_lon = e_lat, e_lon
+                lat, lon = e_lat / scale, e_lon / scale
+                p2 = lat * deg
+                s_lat, s_lon = sin((p2 - p1) / 2), sin((lon - lon0) * deg / 2)
+                h = s_lat * s_lat + cos_p1 * cos(p2) * (s_lon * s_lon)
+                inside = h <= h_in or (h <= h_max and _km(h) <= radius_km)  # the test that counts is in kilometres
+            if inside:
                 append((h, eid, lat, lon))
     return out
 
 
 def _km(h: float) -> float:
-    """The distance of a haversine term h (geo.distance_km's last step)."""
-    return TWO_R * asin(min(1.0, sqrt(h)))
+    """The distance of a haversine term h (geo.distance_km's last step, asin(min(1.0, sqrt(h))):
+    a float under 1 has its square root under 1 too)."""
+    return TWO_R * asin(sqrt(h) if h < 1.0 else 1.0)
 
 
 def _hits(conn, scored, with_cards: bool = False) -> list[Hit]:
@@ -310,7 +319,9 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
     else:  # only the page needs sorting and its listing ids
         # (a sort is faster than a heap up to ~150 rows, the usual case; they give the same order)
         top = (sorted(scored) if len(scored) <= SORT_UP_TO else heapq.nsmallest(end, scored))[query.offset:end]
-        page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, _km(h)) for h, eid, lat, lon in top]
+        page = _hits(conn, top) if listing_ids else [
+            Hit(eid, None, None, lat, lon, TWO_R * asin(sqrt(h) if h < 1.0 else 1.0))  # _km(h), inlined
+            for h, eid, lat, lon in top]
     return SearchResult(page, found > end, total, radius, query, None if query.when else Circle(radius, scored))
 
 
