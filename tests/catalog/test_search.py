@@ -270,7 +270,7 @@ def test_density_hints_belong_to_their_database(db_url, tmp_path):
 
 @pytest.mark.parametrize("h", [0.0, 1e-300, 0.25, math.nextafter(1.0, 0), 1.0, math.nextafter(1.0, 2), 1.5])
 def test_km_of_a_haversine_term_is_geo_distance_s_last_step(h):
-    # nearby._km (and its inlined copy in search) skips min(); the same float for every h, the
-    # rounding past 1 of a term for antipodal points included.
+    # nearby._km skips min(): the same float for every h, the rounding past 1 of a term for
+    # antipodal points included.
     assert nearby._km(h) == 2 * geo.EARTH_RADIUS * math.asin(min(1.0, math.sqrt(h)))
 

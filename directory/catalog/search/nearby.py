@@ -186,8 +186,9 @@ def _within(cands: _Candidates, origin: Point, radius_km: float) -> list[tuple[f
         else:
             params.update(zip(("min_lat", "max_lat", "min_lon", "max_lon"), box))
             rows = run(sql, params)
-        # A place's listings (a meeting place's weekly meetings, about 3 a place in Meeting Guide
-        # feeds) have one position and come out of the tree together: the row before's terms serve.
+        # A place's listings (a meeting place's weekly meetings: 6-7 a place in the Orange County and
+        # Kansas City Meeting Guide feeds) have one position and come out of the tree together: the
+        # row before's terms serve.
         row_lat = row_lon = None
         for eid, e_lat, e_lon in rows:
             if e_lat != row_lat or e_lon != row_lon:
@@ -319,9 +320,7 @@ def search(session, query: SearchQuery, now: dt.datetime | None = None, listing_
     else:  # only the page needs sorting and its listing ids
         # (a sort is faster than a heap up to ~150 rows, the usual case; they give the same order)
         top = (sorted(scored) if len(scored) <= SORT_UP_TO else heapq.nsmallest(end, scored))[query.offset:end]
-        page = _hits(conn, top) if listing_ids else [
-            Hit(eid, None, None, lat, lon, TWO_R * asin(sqrt(h) if h < 1.0 else 1.0))  # _km(h), inlined
-            for h, eid, lat, lon in top]
+        page = _hits(conn, top) if listing_ids else [Hit(eid, None, None, lat, lon, _km(h)) for h, eid, lat, lon in top]
     return SearchResult(page, found > end, total, radius, query, None if query.when else Circle(radius, scored))
 
 
